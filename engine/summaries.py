@@ -1,0 +1,105 @@
+"""Writing run summaries: atomic file writes and small GitHub-flavoured Markdown helpers."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+SUMMARY_JSON = "summary.json"
+SUMMARY_MD = "summary.md"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see either the old file or the new one, never half.
+
+    The data goes to a temporary file in the same directory, is flushed to disk, then
+    renamed over the target (`os.replace` is atomic on POSIX and Windows).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars and arrays, Paths, sets: everything a summary may carry.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, complex):
+        return {"re": value.real, "im": value.imag}
+    return str(value)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/Infinity: replace them by None so any parser can read the file."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def to_json(summary: Mapping[str, Any]) -> str:
+    return json.dumps(_finite(summary), indent=2, default=_json_default, allow_nan=False) + "\n"
+
+
+def write_summary(run_dir: Path, summary: Mapping[str, Any], markdown: str) -> Path:
+    """Write `summary.json` and `summary.md` atomically into `run_dir`; returns the Markdown path."""
+    run_dir = Path(run_dir)
+    # JSON after Markdown: a reader that sees the new JSON can rely on the Markdown being new too.
+    atomic_write_text(run_dir / SUMMARY_MD, markdown)
+    atomic_write_text(run_dir / SUMMARY_JSON, to_json(summary))
+    return run_dir / SUMMARY_MD
+
+
+def escape_cell(value: Any) -> str:
+    """Make any value safe inside a Markdown table cell (pipes and newlines would break rows)."""
+    text = "" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def markdown_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], align: Sequence[str] | None = None
+) -> str:
+    """A GitHub-flavoured Markdown table; `align` holds "l", "r" or "c" per column."""
+    align = align or ["l"] * len(headers)
+    marks = {"l": ":---", "r": "---:", "c": ":---:"}
+    lines = [
+        "| " + " | ".join(escape_cell(h) for h in headers) + " |",
+        "| " + " | ".join(marks[a] for a in align) + " |",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(escape_cell(c) for c in row) + " |")
+    return "\n".join(lines)
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """Format a number for a table; None and NaN read as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "—"
+        return f"{value:.{digits}f}"
+    return str(value)
