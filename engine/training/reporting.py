@@ -1,0 +1,147 @@
+"""Turns one model's training into events, TensorBoard scalars and its summary entry.
+
+Both trainers drive a `ModelReporter` the same way (as Keras drives `CallbackList` in a
+custom loop): `epoch_started`, `batch_done` for every batch, `epoch_ended`. The reporter
+throttles batch events, computes timings, and keeps `summary["models"][name]` current so a
+cancelled or failed run still records every epoch that completed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..events import BatchProgress, EpochEnded, EpochStarted, Event, Throttle
+
+BATCH_EVENT_INTERVAL = 0.05  # seconds: at most ~20 progress events per second per model
+
+
+class TensorBoardWriter:
+    """Per-epoch loss/accuracy scalars under `<logs>/<model>/{train,test}` (created lazily)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._writers: dict[str, Any] = {}
+
+    def _writer(self, split: str):
+        if split not in self._writers:
+            from .._tf import tensorflow
+
+            self._writers[split] = tensorflow().summary.create_file_writer(str(self.directory / split))
+        return self._writers[split]
+
+    def write_epoch(self, epoch: int, logs: Mapping[str, float]) -> None:
+        from .._tf import tensorflow
+
+        tf = tensorflow()
+        for split, prefix in (("train", ""), ("test", "test_")):
+            writer = self._writer(split)
+            with writer.as_default():
+                tf.summary.scalar("loss", logs[f"{prefix}loss"], step=epoch)
+                tf.summary.scalar("accuracy", logs[f"{prefix}accuracy"], step=epoch)
+            writer.flush()
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+
+class ModelReporter:
+    def __init__(
+        self,
+        model: str,
+        epochs: int,
+        steps: int,
+        samples: int,
+        emit: Callable[[Event], None],
+        record: dict[str, Any],
+        tensorboard: TensorBoardWriter | None = None,
+        on_epoch: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.model = model
+        self.epochs = epochs
+        self.steps = steps
+        self.samples = samples
+        self._emit = emit
+        self._record = record
+        self._tensorboard = tensorboard
+        self._on_epoch = on_epoch
+        self._clock = clock
+        self._throttle = Throttle(BATCH_EVENT_INTERVAL)
+        self._epoch = 0
+        self._epoch_start = 0.0
+        record.update({"status": "running", "epochs": []})
+
+    def epoch_started(self, epoch: int) -> None:
+        self._epoch = epoch
+        self._epoch_start = self._clock()
+        self._throttle.reset()
+        self._emit(
+            EpochStarted(model=self.model, epoch=epoch, epochs=self.epochs, steps=self.steps, samples=self.samples)
+        )
+
+    def wants_batch_event(self, step: int) -> bool:
+        """Whether `batch_done` for this step would publish (lets trainers skip reading metrics)."""
+        return step >= self.steps or self._throttle.ready()
+
+    def batch_done(self, step: int, logs: Mapping[str, float]) -> None:
+        elapsed = self._clock() - self._epoch_start
+        eta = elapsed / step * (self.steps - step) if step else None
+        self._emit(
+            BatchProgress(
+                model=self.model, epoch=self._epoch, epochs=self.epochs, step=step,
+                steps=self.steps, logs=dict(logs), eta_seconds=eta,
+            )
+        )
+
+    def epoch_ended(self, logs: Mapping[str, float]) -> dict[str, float]:
+        seconds = self._clock() - self._epoch_start
+        row = {
+            "epoch": self._epoch,
+            "loss": float(logs["loss"]),
+            "accuracy": float(logs["accuracy"]),
+            "test_loss": float(logs["test_loss"]),
+            "test_accuracy": float(logs["test_accuracy"]),
+            "seconds": seconds,
+            # Seconds per training sample seen this epoch (the original multiplied by 100/6).
+            "seconds_per_sample": seconds / self.samples,
+        }
+        self._record["epochs"].append(row)
+        self._record.update(model_totals(self._record["epochs"], self.samples))
+        if self._tensorboard is not None:
+            self._tensorboard.write_epoch(self._epoch, row)
+        self._emit(EpochEnded(model=self.model, epoch=self._epoch, epochs=self.epochs, logs=dict(row)))
+        if self._on_epoch is not None:
+            self._on_epoch()
+        return row
+
+    def close(self, status: str) -> None:
+        self._record["status"] = status
+        if self._tensorboard is not None:
+            self._tensorboard.close()
+
+
+def model_totals(epochs: list[Mapping[str, float]], samples_per_epoch: int) -> dict[str, Any]:
+    """The comparison-table figures for one model, from its per-epoch rows."""
+    if not epochs:
+        return {}
+    last = epochs[-1]
+    best = max(epochs, key=lambda e: e["test_accuracy"])
+    seconds = sum(e["seconds"] for e in epochs)
+    samples = samples_per_epoch * len(epochs)
+    return {
+        "epochs_completed": len(epochs),
+        "test_accuracy": last["test_accuracy"],
+        "test_loss": last["test_loss"],
+        "train_accuracy": last["accuracy"],
+        "train_loss": last["loss"],
+        "best_test_accuracy": best["test_accuracy"],
+        "best_epoch": best["epoch"],
+        "seconds_total": seconds,
+        "seconds_per_epoch": seconds / len(epochs),
+        "seconds_per_sample": seconds / samples,
+        "samples_per_second": samples / seconds if seconds > 0 else None,
+    }

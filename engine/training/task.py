@@ -1,0 +1,82 @@
+"""The Classifier task: load the data, train each chosen model in turn, record the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from ..data import Dataset, load_fashion_mnist
+from ..events import Log, ModelFinished
+from ..runner import Cancelled, RunContext, Task
+from .config import TrainConfig
+from .network import seed_everything, steps_per_epoch
+from .reporting import ModelReporter, TensorBoardWriter
+from .summary import render_train_markdown
+
+DataLoader = Callable[[], Dataset]
+
+
+class TrainTask(Task):
+    name = "train"
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        data_dir: str | Path | None = None,
+        logs_dir: str | Path | None = "logs",
+        data_loader: DataLoader | None = None,
+    ) -> None:
+        self.config = config
+        self.data_dir = data_dir
+        self.logs_dir = Path(logs_dir) if logs_dir is not None else None
+        self._load = data_loader or (lambda: load_fashion_mnist(data_dir))
+
+    def config_dict(self) -> dict[str, Any]:
+        data = self.config.to_dict()
+        data["data_dir"] = str(self.data_dir) if self.data_dir else None
+        return data
+
+    def params(self) -> dict[str, Any]:
+        return {"models": list(self.config.models), "epochs": self.config.epochs}
+
+    def render_markdown(self, summary: dict[str, Any]) -> str:
+        return render_train_markdown(summary)
+
+    def run(self, ctx: RunContext) -> None:
+        from ..training.keras_trainer import train_keras
+        from ..training.lowlevel_trainer import train_lowlevel
+
+        trainers = {"keras": train_keras, "lowlevel": train_lowlevel}
+        ctx.emit(Log("Loading Fashion-MNIST…"))
+        data = self._load()
+        samples = len(data.x_train)
+        steps = steps_per_epoch(samples, self.config.batch_size)
+        ctx.summary["data"] = {"source": data.source, "train_samples": samples, "test_samples": len(data.x_test)}
+        ctx.summary["models"] = {name: {"status": "pending", "epochs": []} for name in self.config.models}
+        ctx.emit(Log(f"Data: {samples} training and {len(data.x_test)} test images from {data.source or 'memory'}."))
+        if self.logs_dir is not None and ctx.run_dir is not None:
+            ctx.summary["tensorboard_logdir"] = str(self.logs_dir / "fit" / ctx.run_id)
+
+        # One model after the other, so that each has the machine to itself (fair timing).
+        for name in self.config.models:
+            ctx.check_cancelled()
+            tensorboard = None
+            if "tensorboard_logdir" in ctx.summary:
+                tensorboard = TensorBoardWriter(Path(ctx.summary["tensorboard_logdir"]) / name)
+            record = ctx.summary["models"][name]
+            reporter = ModelReporter(
+                name, self.config.epochs, steps, samples, ctx.emit, record, tensorboard, on_epoch=ctx.checkpoint
+            )
+            status = "failed"
+            try:
+                seed_everything(self.config.seed)
+                ctx.emit(Log(f"Training {name}…"))
+                trainers[name](data, self.config, reporter, ctx.token)
+                status = "completed"
+            except Cancelled:
+                status = "cancelled"
+                raise
+            finally:
+                reporter.close(status)
+            ctx.emit(ModelFinished(model=name, result=dict(record)))
+            ctx.checkpoint()
