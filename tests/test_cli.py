@@ -1,0 +1,96 @@
+"""The `fmnist-tui` command line: help, bad input, and a real training run headless."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fmnist_tui.tui.cli import main
+
+
+def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "fmnist_tui.tui.cli", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_help_explains_tasks_and_data(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "run train" in out and "dataset-fashion-mnist" in out
+
+
+def test_train_help_has_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "train", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--epochs", "--batch-size", "--lr", "--dropout", "--hidden", "--seed", "--models", "--data-dir", "--out"):
+        assert option in out
+    assert "examples:" in out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("fmnist-tui ")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epochs", "0"], "--epochs: Epochs must be at least 1"),
+        (["--epochs", "ten"], "--epochs: Epochs must be a whole number"),
+        (["--batch-size", "0"], "--batch-size: Batch size must be at least 1"),
+        (["--lr", "0"], "--lr: Learning rate must be greater than 0"),
+        (["--lr", "-1"], "--lr: Learning rate must be greater than 0"),
+        (["--dropout", "1"], "--dropout: Dropout must be at least 0 and less than 1"),
+        (["--dropout", "-0.1"], "--dropout: Dropout must be at least 0"),
+        (["--models", "keras,torch"], "--models: Unknown model 'torch'"),
+        (["--hidden", "abc"], "--hidden: Hidden units must be a whole number"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(args, message, capsys):
+    assert main(["run", "train", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.strip().count("\n") == 0 and "Traceback" not in err
+
+
+def test_unwritable_output_directory(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["run", "train", "--out", str(blocker / "runs")]) == 2
+    err = capsys.readouterr().err
+    assert "--out: Cannot write to the output directory" in err
+
+
+def test_missing_data_directory_fails_cleanly(tmp_path):
+    result = run_cli("run", "train", "--epochs", "1", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "runs"))
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr + result.stdout
+    summary = json.loads(next((tmp_path / "runs").glob("*/summary.json")).read_text())
+    assert summary["status"] == "failed"
+
+
+@pytest.mark.realdata
+def test_real_training_one_epoch_each_model(tmp_path):
+    """One epoch of each model on the real Fashion-MNIST, headless, end to end."""
+    result = run_cli("run", "train", "--epochs", "1", "--out", str(tmp_path / "runs"), "--logs", str(tmp_path / "logs"))
+    assert result.returncode == 0, result.stderr
+    assert "Comparison" in result.stdout and "Test accuracy" in result.stdout
+    run_dir = next((tmp_path / "runs").iterdir())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    assert summary["data"]["train_samples"] == 60000 and summary["data"]["test_samples"] == 10000
+    for model in ("keras", "lowlevel"):
+        assert summary["models"][model]["test_accuracy"] > 0.80, model
+    assert (run_dir / "summary.md").read_text().count("| Test accuracy |") == 1
+    assert list((tmp_path / "logs" / "fit" / run_dir.name / "keras" / "test").iterdir())
+    # TensorFlow's native log lines went to the log file, not into the output
+    assert "oneDNN" not in result.stdout + result.stderr

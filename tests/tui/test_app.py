@@ -1,0 +1,169 @@
+"""The TUI driven as a user would, with Textual's pilot and small injected data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from textual.widgets import Checkbox, DataTable, Input
+
+from fmnist_tui.tui.app import make_app
+from fmnist_tui.tui.screens.classifier import ClassifierScreen
+from fmnist_tui.tui.screens.confirm import ConfirmModal
+from fmnist_tui.tui.screens.help import HelpModal
+from fmnist_tui.tui.screens.home import HomeScreen
+from fmnist_tui.tui.widgets.form import FormField
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def app(tmp_path, small_data):
+    return make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", data_loader=lambda: small_data,
+                    describe_environment=False)
+
+
+async def set_field(screen, name: str, value: str) -> None:
+    screen.query_one(f"#input-{name}", Input).value = value
+
+
+async def open_classifier(pilot) -> ClassifierScreen:
+    await pilot.press("1")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ClassifierScreen)
+    return pilot.app.screen
+
+
+async def wait_for_run(pilot, screen) -> None:
+    for worker in [w for w in pilot.app.workers if w.group == "train"]:
+        await worker.wait()
+    await pilot.pause()
+
+
+async def test_home_lists_tasks_and_marks_unbuilt_ones(app):
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        options = app.screen.query_one("#task-list")
+        assert options.get_option("classifier").disabled is False
+        for mode in ("devices", "jacobian", "eigen", "runs"):
+            if mode not in app.MODES:
+                assert options.get_option(mode).disabled is True
+                assert "not available yet" in str(options.get_option(mode).prompt)
+
+
+async def test_number_key_and_arrows_open_the_classifier_and_escape_returns(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await open_classifier(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        # arrows + Enter: the first option is the Classifier
+        await pilot.press("home", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ClassifierScreen)
+
+
+async def test_help_opens_and_closes(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_invalid_form_values_are_shown_next_to_their_fields(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_classifier(pilot)
+        await set_field(screen, "epochs", "0")
+        await set_field(screen, "learning_rate", "fast")
+        await set_field(screen, "dropout", "1.5")
+        screen.query_one("#model-keras", Checkbox).value = False
+        screen.query_one("#model-lowlevel", Checkbox).value = False
+        await pilot.press("s")
+        await pilot.pause()
+        assert not screen.running
+        assert "at least 1" in screen.query_one("#field-epochs", FormField).error
+        assert "must be a number" in screen.query_one("#field-learning_rate", FormField).error
+        assert "less than 1" in screen.query_one("#field-dropout", FormField).error
+        assert screen.query_one("#field-batch_size", FormField).error == ""
+        assert "at least one model" in str(screen.query_one("#error-models").content)
+        assert not (app.settings.runs_dir).exists() or not any(app.settings.runs_dir.iterdir())
+
+
+async def test_a_tiny_run_fills_the_comparison_table(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_classifier(pilot)
+        await set_field(screen, "epochs", "2")
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.running
+        await wait_for_run(pilot, screen)
+        assert not screen.running
+        table = screen.query_one("#comparison-table", DataTable)
+        row = [str(c) for c in table.get_row("test_accuracy")]
+        assert row[0] == "Test accuracy"
+        assert all(0.0 <= float(v) <= 1.0 for v in row[1:])
+        assert [str(c) for c in table.get_row("best_epoch")][1:] != ["—", "—"]
+        assert screen.query_one("#epoch-table", DataTable).row_count == 4
+        summary = json.loads((screen.last_summary_path.parent / "summary.json").read_text())
+        assert summary["status"] == "completed" and summary["config"]["epochs"] == 2
+
+
+async def test_cancel_stops_the_run_and_keeps_a_cancelled_summary(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_classifier(pilot)
+        await set_field(screen, "epochs", "1000")
+        await set_field(screen, "batch_size", "8")
+        await pilot.press("s")
+        # wait for the first epoch to complete, then cancel with the key
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if screen.query_one("#epoch-table", DataTable).row_count >= 1:
+                break
+        await pilot.press("c")
+        await wait_for_run(pilot, screen)
+        assert not screen.running
+        summary = json.loads((screen.last_summary_path.parent / "summary.json").read_text())
+        assert summary["status"] == "cancelled"
+        assert len(summary["models"]["keras"]["epochs"]) >= 1
+
+
+async def test_quit_during_a_run_asks_first(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_classifier(pilot)
+        await set_field(screen, "epochs", "1000")
+        await pilot.press("s")
+        await pilot.pause(0.05)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and screen.running
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not app.is_running:
+                break
+        assert not screen.running
+        assert json.loads((screen.handle.terminal.summary_path.parent / "summary.json").read_text())["status"] == "cancelled"
+
+
+async def test_screens_stay_switchable_while_training(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_classifier(pilot)
+        await set_field(screen, "epochs", "3")
+        await pilot.press("s")
+        await pilot.pause(0.05)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.screen is screen
+        await wait_for_run(pilot, screen)
+        assert screen.query_one("#epoch-table", DataTable).row_count == 6

@@ -1,0 +1,261 @@
+"""The Classifier screen: configure, start and cancel a training run, and watch it live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import (
+    Button, Checkbox, DataTable, Footer, Header, Log, Static, TabbedContent, TabPane,
+)
+
+from fmnist_tui.engine.errors import ConfigError
+from fmnist_tui.engine.events import (
+    BatchProgress, EpochEnded, EpochStarted, Event, Log as LogEvent, ModelFinished,
+    RunCancelled, RunFailed, RunFinished, RunStarted,
+)
+from fmnist_tui.engine.training.config import MODEL_NAMES, MODEL_TITLES, TrainConfig
+from fmnist_tui.engine.training.reporting import model_totals
+from fmnist_tui.engine.training.summary import COMPARISON_ROWS
+
+from ..widgets.curves import TrainingCurves
+from ..widgets.form import FormField
+from ..widgets.model_progress import ModelProgress
+
+# (config field, label, tooltip)
+FIELDS = (
+    ("epochs", "Epochs", "Epochs per model (the original trained 70)."),
+    ("batch_size", "Batch size", "Samples per gradient step."),
+    ("learning_rate", "Learning rate", "Adam's learning rate."),
+    ("dropout", "Dropout", "Dropout rate after the hidden layer, in [0, 1)."),
+    ("hidden_units", "Hidden units", "Width of the hidden Dense layer."),
+    ("seed", "Seed", "Random seed; empty for none."),
+)
+
+
+class ClassifierScreen(Screen[None]):
+    BINDINGS = [
+        Binding("s", "start", "Start", id="start", tooltip="Start training with these settings"),
+        Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps what completed)"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handle = None
+        self.run_id: str | None = None
+        self.last_summary_path = None
+        self._epochs: dict[str, list[dict]] = {}
+        self._samples: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        defaults = TrainConfig()
+        yield Header()
+        with Horizontal(id="classifier"):
+            with VerticalScroll(id="train-form", classes="task-form"):
+                yield Static("[b]Settings[/b]", classes="form-title")
+                for name, label, tooltip in FIELDS:
+                    value = getattr(defaults, name)
+                    yield FormField(name, label, "" if value is None else str(value), tooltip=tooltip)
+                yield Static("Models", classes="form-label")
+                for model in MODEL_NAMES:
+                    yield Checkbox(MODEL_TITLES[model], value=True, id=f"model-{model}", compact=True)
+                yield Static("", classes="form-error", id="error-models")
+                with Horizontal(classes="form-buttons"):
+                    yield Button("Start (s)", id="start", variant="success", compact=True)
+                    yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
+            with Vertical(id="train-main"):
+                yield Static("Ready. Press [b]s[/b] to start training.", id="run-status")
+                for model in MODEL_NAMES:
+                    yield ModelProgress(model, MODEL_TITLES[model])
+                with TabbedContent(id="train-tabs"):
+                    with TabPane("Comparison", id="tab-comparison"):
+                        yield DataTable(id="comparison-table", cursor_type="none", zebra_stripes=True)
+                    with TabPane("Curves", id="tab-curves"):
+                        yield TrainingCurves(id="curves")
+                    with TabPane("Epochs", id="tab-epochs"):
+                        yield DataTable(id="epoch-table", cursor_type="row", zebra_stripes=True)
+                    with TabPane("Log", id="tab-log"):
+                        yield Log(id="run-log", highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._reset_tables(MODEL_NAMES)
+        epochs = self.query_one("#epoch-table", DataTable)
+        epochs.add_columns("model", "epoch", "loss", "accuracy", "test loss", "test acc", "seconds")
+
+    # ---- form --------------------------------------------------------------------------
+
+    def read_config(self) -> TrainConfig | None:
+        """Validate the form; show every error next to its field and return None if any."""
+        raw: dict[str, Any] = {name: self.query_one(f"#field-{name}", FormField).value for name, _, _ in FIELDS}
+        raw["models"] = [m for m in MODEL_NAMES if self.query_one(f"#model-{m}", Checkbox).value]
+        if raw["seed"].strip() == "":
+            raw["seed"] = "none"
+        errors: dict[str, str] = {}
+        for name in raw:
+            try:
+                TrainConfig.parse({name: raw[name]})
+            except ConfigError as exc:
+                errors[name] = str(exc)
+        for name, _, _ in FIELDS:
+            self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
+        self.query_one("#error-models", Static).update(errors.get("models", ""))
+        if errors:
+            return None
+        return TrainConfig.parse(raw)
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            return not self.running
+        if action == "cancel":
+            return self.running
+        return True
+
+    def watch_running(self, running: bool) -> None:
+        self.query_one("#start", Button).disabled = running
+        self.query_one("#cancel", Button).disabled = not running
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_start(self) -> None:
+        if self.running:
+            return
+        config = self.read_config()
+        if config is None:
+            self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
+            return
+        from fmnist_tui.engine.runner import check_output_dir
+        from fmnist_tui.engine.training.task import TrainTask
+
+        settings = self.app.settings
+        try:
+            runs_dir = check_output_dir(settings.runs_dir)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", title="Cannot save runs")
+            return
+        task = TrainTask(config, data_dir=settings.data_dir, logs_dir=settings.logs_dir, data_loader=settings.data_loader)
+        self._prepare(config)
+        self.running = True
+        self.run_task(task, runs_dir)
+
+    def action_cancel(self) -> None:
+        self.cancel_run()
+
+    def cancel_run(self) -> None:
+        if self.handle is not None and self.running:
+            self.handle.cancel()
+            self.query_one("#run-status", Static).update("Cancelling… (stops within a batch)")
+
+    # ---- the run -----------------------------------------------------------------------
+
+    @work(exclusive=True, group="train", exit_on_error=False)
+    async def run_task(self, task, runs_dir) -> None:
+        from fmnist_tui.engine.runner import start_run
+
+        self.handle = start_run(task, runs_dir)
+        try:
+            async for event in self.handle.events():
+                self.show_event(event)
+        finally:
+            self.running = False
+
+    def _prepare(self, config: TrainConfig) -> None:
+        self._epochs = {m: [] for m in config.models}
+        self._samples = {}
+        self._reset_tables(config.models)
+        self.query_one("#epoch-table", DataTable).clear()
+        self.query_one("#curves", TrainingCurves).clear()
+        for model in MODEL_NAMES:
+            progress = self.query_one(f"#progress-{model}", ModelProgress)
+            progress.display = model in config.models
+            progress.reset(config.epochs)
+
+    def _reset_tables(self, models) -> None:
+        table = self.query_one("#comparison-table", DataTable)
+        table.clear(columns=True)
+        table.add_column("metric", key="metric")
+        for model in models:
+            table.add_column(MODEL_TITLES[model], key=model)
+        for label, key, _ in COMPARISON_ROWS:
+            table.add_row(label, *[Text("—", justify="right")] * len(models), key=key)
+
+    def show_event(self, event: Event) -> None:
+        """Render one engine event (called on the UI's event loop)."""
+        status = self.query_one("#run-status", Static)
+        log = self.query_one("#run-log", Log)
+        if isinstance(event, RunStarted):
+            self.run_id = event.run_id
+            status.update(f"Run [b]{event.run_id}[/b] started.")
+            log.write_line(f"Run {event.run_id} → {event.run_dir}")
+        elif isinstance(event, LogEvent):
+            status.update(event.message)
+            log.write_line(event.message)
+        elif isinstance(event, EpochStarted):
+            self._samples[event.model] = event.samples
+            self.query_one(f"#progress-{event.model}", ModelProgress).epoch_started(event.epoch, event.epochs, event.steps)
+        elif isinstance(event, BatchProgress):
+            self.query_one(f"#progress-{event.model}", ModelProgress).batch_progress(
+                event.epoch, event.epochs, event.step, dict(event.logs), event.eta_seconds
+            )
+        elif isinstance(event, EpochEnded):
+            self._epoch_ended(event)
+        elif isinstance(event, ModelFinished):
+            self.query_one(f"#progress-{event.model}", ModelProgress).finished(event.result.get("status", ""))
+            log.write_line(f"{event.model}: {event.result.get('status')}")
+        elif isinstance(event, (RunFinished, RunCancelled, RunFailed)):
+            self._run_ended(event)
+
+    def _epoch_ended(self, event: EpochEnded) -> None:
+        logs = dict(event.logs)
+        self._epochs.setdefault(event.model, []).append(logs)
+        self.query_one(f"#progress-{event.model}", ModelProgress).epoch_ended(event.epoch, event.epochs, logs)
+        self.query_one("#epoch-table", DataTable).add_row(
+            event.model, str(event.epoch), f"{logs['loss']:.4f}", f"{logs['accuracy']:.4f}",
+            f"{logs['test_loss']:.4f}", f"{logs['test_accuracy']:.4f}", f"{logs['seconds']:.2f}",
+        )
+        self.query_one("#curves", TrainingCurves).add_epoch(event.model, logs)
+        self._update_comparison(event.model)
+        self.query_one("#run-log", Log).write_line(
+            f"{event.model} epoch {event.epoch}/{event.epochs}: loss {logs['loss']:.4f} acc {logs['accuracy']:.4f} "
+            f"test loss {logs['test_loss']:.4f} test acc {logs['test_accuracy']:.4f} ({logs['seconds']:.1f} s)"
+        )
+
+    def _update_comparison(self, model: str) -> None:
+        totals = model_totals(self._epochs[model], self._samples.get(model, 1))
+        table = self.query_one("#comparison-table", DataTable)
+        for _, key, render in COMPARISON_ROWS:
+            table.update_cell(key, model, Text(render(totals.get(key)), justify="right"))
+
+    def _run_ended(self, event: Event) -> None:
+        status = self.query_one("#run-status", Static)
+        log = self.query_one("#run-log", Log)
+        outcome = type(event).__name__.removeprefix("Run").lower()
+        self.last_summary_path = event.summary_path
+        where = f" Summary: {event.summary_path}" if event.summary_path else ""
+        if isinstance(event, RunFinished):
+            status.update(f"[green]Run {self.run_id} completed.[/]{where}")
+            self.notify("Training finished.", title="Classifier")
+        elif isinstance(event, RunCancelled):
+            status.update(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
+            self.notify("Run cancelled; completed epochs are kept.", severity="warning", title="Classifier")
+        else:
+            status.update(f"[red]Run failed:[/] {event.error}")
+            self.notify(f"{event.error}\n{event.hint}", severity="error", title="Run failed", timeout=15)
+            log.write_line(f"error: {event.error} {event.hint}")
+        log.write_line(f"Run {self.run_id} {outcome}.{where}")

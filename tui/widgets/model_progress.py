@@ -1,0 +1,63 @@
+"""Live progress of one model: an epoch bar, a batch bar with ETA, and the latest metrics."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, ProgressBar, Static
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA —"
+    seconds = int(round(seconds))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"ETA {hours}:{minutes:02d}:{seconds:02d}" if hours else f"ETA {minutes}:{seconds:02d}"
+
+
+class ModelProgress(Vertical):
+    def __init__(self, model: str, title: str) -> None:
+        super().__init__(id=f"progress-{model}", classes="model-progress")
+        self.model = model
+        self.title = title
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="progress-row"):
+            yield Label(self.title, classes="progress-title")
+            yield Label("epochs", classes="progress-kind")
+            yield ProgressBar(total=None, show_eta=False, id=f"epochs-{self.model}", classes="epoch-bar")
+        with Horizontal(classes="progress-row"):
+            yield Static("waiting", classes="progress-metrics", id=f"metrics-{self.model}")
+            yield Label("batches", classes="progress-kind")
+            yield ProgressBar(total=None, show_eta=False, id=f"batches-{self.model}", classes="batch-bar")
+            yield Label("", classes="progress-eta", id=f"eta-{self.model}")
+
+    def reset(self, epochs: int) -> None:
+        self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=0)
+        self.query_one(".batch-bar", ProgressBar).update(total=None, progress=0)
+        self.query_one(".progress-metrics", Static).update("waiting")
+        self.query_one(".progress-eta", Label).update("")
+
+    def epoch_started(self, epoch: int, epochs: int, steps: int) -> None:
+        self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=epoch - 1)
+        self.query_one(".batch-bar", ProgressBar).update(total=steps, progress=0)
+        self.query_one(".progress-metrics", Static).update(f"epoch {epoch}/{epochs}")
+
+    def batch_progress(self, epoch: int, epochs: int, step: int, logs: dict, eta: float | None) -> None:
+        self.query_one(".batch-bar", ProgressBar).update(progress=step)
+        loss, accuracy = logs.get("loss"), logs.get("accuracy")
+        metrics = f"epoch {epoch}/{epochs}"
+        if loss is not None and accuracy is not None:
+            metrics += f"  loss {loss:.4f}  acc {accuracy:.4f}"
+        self.query_one(".progress-metrics", Static).update(metrics)
+        self.query_one(".progress-eta", Label).update(format_eta(eta))
+
+    def epoch_ended(self, epoch: int, epochs: int, logs: dict) -> None:
+        self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=epoch)
+        self.query_one(".progress-metrics", Static).update(
+            f"epoch {epoch}/{epochs}  test acc {logs['test_accuracy']:.4f}  ({logs['seconds']:.1f} s)"
+        )
+
+    def finished(self, status: str) -> None:
+        self.query_one(".progress-eta", Label).update(status)
