@@ -1,0 +1,1013 @@
+"""The devices task: trustworthy matrix-multiplication timings on the CPU, each GPU and NumPy.
+
+For every size and device the inputs are created *on that device* before the clock starts,
+a few warm-up products are run and discarded, and each timed product is *finished* (a value
+that depends on the whole result is fetched to the host) before the clock stops. A row
+whose best time implies more FLOP/s than the device can plausibly do is rejected, not
+reported. All device work goes through a small `MatmulBackend` interface, so the timing
+loop can be tested on a machine without a GPU with backends that pretend to have one;
+the real backends are `TensorFlowBackend` and `NumpyBackend`.
+
+TensorFlow is imported lazily (inside functions), never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import statistics
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Protocol, Sequence
+
+from .errors import ConfigError, DeviceError
+from .events import Event, Log, Progress, Throttle
+from .peaks import CpuInfo, cpu_peak_gflops, gpu_peak_gflops, read_cpuinfo
+from .runner import RunContext, Task
+from .summaries import fmt, markdown_table
+
+DTYPES: tuple[str, ...] = ("float32", "float64", "float16", "bfloat16")
+BYTES_PER_ELEMENT = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
+_DTYPE_ALIASES = {
+    "fp32": "float32", "f32": "float32", "float": "float32", "single": "float32",
+    "fp64": "float64", "f64": "float64", "double": "float64",
+    "fp16": "float16", "f16": "float16", "half": "float16",
+    "bf16": "bfloat16",
+}
+DEFAULT_SIZES: tuple[int, ...] = (500, 1000, 5000, 10000)
+MAX_SIZE = 65536
+MAX_ROUNDS = 1000
+MAX_WARMUP = 100
+#: Share of a device's free memory the three matrices may take.
+MEMORY_MARGIN = 0.9
+#: Size of the product that checks a dtype works on a device.
+TRIAL_SIZE = 32
+#: Largest size used to calibrate the time estimate.
+CALIBRATION_SIZE = 512
+NUMPY_DEVICE = "NumPy (CPU)"
+REJECTED_REASON = "not synchronized — result rejected"
+
+
+# --------------------------------------------------------------------------- memory
+
+def _meminfo_kib(key: str, text: str | None = None) -> int | None:
+    if text is None:
+        try:
+            text = Path("/proc/meminfo").read_text()
+        except OSError:
+            return None
+    match = re.search(rf"^{key}:\s+(\d+)\s*kB", text, re.MULTILINE)
+    return int(match.group(1)) * 1024 if match else None
+
+
+def host_memory_available(meminfo_text: str | None = None) -> int | None:
+    """Bytes of host memory available to a new allocation, or None if it cannot be told.
+
+    /proc/meminfo's MemAvailable; psutil if installed; else the free pages from sysconf.
+    """
+    value = _meminfo_kib("MemAvailable", meminfo_text)
+    if value is not None or meminfo_text is not None:
+        return value
+    try:
+        import psutil  # type: ignore[import-not-found]  # optional, not a dependency
+
+        return int(psutil.virtual_memory().available)
+    except Exception:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def host_memory_total(meminfo_text: str | None = None) -> int | None:
+    value = _meminfo_kib("MemTotal", meminfo_text)
+    if value is not None or meminfo_text is not None:
+        return value
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def matrices_bytes(n: int, dtype: str) -> int:
+    """Memory for the two inputs and the result of an n×n product."""
+    return 3 * n * n * BYTES_PER_ELEMENT[dtype]
+
+
+def human_bytes(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(value) < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000.0
+    return f"{value:.1f} TB"  # pragma: no cover
+
+
+def parse_nvidia_smi_gpus(text: str) -> list[dict[str, Any]]:
+    """Rows of `nvidia-smi --query-gpu=index,uuid,memory.total,memory.free --format=csv,noheader,nounits`."""
+    gpus = []
+    for line in text.strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) != 4:
+            continue
+        try:
+            gpus.append({"index": int(parts[0]), "uuid": parts[1],
+                         "total": int(float(parts[2])) * 1024 * 1024, "free": int(float(parts[3])) * 1024 * 1024})
+        except ValueError:
+            continue
+    return gpus
+
+
+def parse_nvidia_smi_apps(text: str) -> list[dict[str, Any]]:
+    """Rows of `nvidia-smi --query-compute-apps=pid,gpu_uuid,used_memory --format=csv,noheader,nounits`."""
+    apps = []
+    for line in text.strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) != 3:
+            continue
+        try:
+            apps.append({"pid": int(parts[0]), "uuid": parts[1], "used": int(float(parts[2])) * 1024 * 1024})
+        except ValueError:
+            continue
+    return apps
+
+
+def gpu_memory_for_process(
+    gpus: list[dict[str, Any]], apps: list[dict[str, Any]], physical_index: int, pid: int, tf_in_use: int
+) -> tuple[int | None, int | None]:
+    """(free, total) bytes that this process's TensorFlow could still use on one GPU.
+
+    TensorFlow reserves most of a GPU's memory up front, so nvidia-smi's "free" is nearly 0:
+    what TensorFlow can still hand out is the free memory plus what this process already
+    holds, minus what its tensors use.
+    """
+    gpu = next((g for g in gpus if g["index"] == physical_index), None)
+    if gpu is None:
+        return None, None
+    ours = sum(a["used"] for a in apps if a["pid"] == pid and a["uuid"] == gpu["uuid"])
+    free = max(0, gpu["free"] + ours - tf_in_use)
+    return min(free, gpu["total"]), gpu["total"]
+
+
+def _physical_gpu_index(logical_index: int) -> int:
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible:
+        parts = [p.strip() for p in visible.split(",") if p.strip()]
+        if logical_index < len(parts) and parts[logical_index].isdigit():
+            return int(parts[logical_index])
+    return logical_index
+
+
+def _run_nvidia_smi(args: list[str]) -> str | None:
+    try:
+        done = subprocess.run(["nvidia-smi", *args], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+# --------------------------------------------------------------------------- config
+
+def _is_int_text(text: str) -> bool:
+    return re.fullmatch(r"[+-]?\d+", text.strip()) is not None
+
+
+def _to_int(value: Any, field_name: str, what: str) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(field_name, f"{what} must be a whole number, not {value!r}.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _is_int_text(value):
+        return int(value.strip())
+    raise ConfigError(field_name, f"{what} must be a whole number, not {str(value)!r}.", "Use digits only, like 1000.")
+
+
+def parse_sizes(value: Any) -> tuple[int, ...]:
+    """"500,1000 5000" or [500, 1000] → (500, 1000, 5000); duplicates dropped, order kept."""
+    if value is None:
+        items: list[Any] = []
+    elif isinstance(value, str):
+        items = [s for s in re.split(r"[,;\s]+", value.strip()) if s]
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        items = [value]
+    else:
+        items = list(value)
+    if not items:
+        raise ConfigError("sizes", "Give at least one matrix size.", "For example 500,1000,5000.")
+    sizes: list[int] = []
+    for item in items:
+        n = _to_int(item, "sizes", f"Matrix size {str(item)!r}")
+        if n < 1:
+            raise ConfigError("sizes", f"Matrix size {n} is not positive.", "Sizes are the side n of n×n matrices, like 1000.")
+        if n > MAX_SIZE:
+            raise ConfigError(
+                "sizes",
+                f"Matrix size {n} is absurdly large: three {n}×{n} float32 matrices need "
+                f"{human_bytes(matrices_bytes(n, 'float32'))}.",
+                f"Use sizes up to {MAX_SIZE}; 10000 already takes a while on a CPU.",
+            )
+        if n not in sizes:
+            sizes.append(n)
+    return tuple(sizes)
+
+
+def parse_dtype(value: Any) -> str:
+    text = str(value if value is not None else "float32").strip().lower()
+    text = _DTYPE_ALIASES.get(text, text)
+    if text.startswith("tf."):
+        text = text[3:]
+    if text not in DTYPES:
+        raise ConfigError("dtype", f"Unknown dtype {str(value)!r}.", f"Choose one of {', '.join(DTYPES)}.")
+    return text
+
+
+def parse_devices(value: Any) -> tuple[str, ...]:
+    """"cpu,gpu" → ("cpu", "gpu"); also "gpu:1" for one GPU. Unknown names are errors."""
+    if value is None:
+        items: list[str] = ["cpu", "gpu"]
+    elif isinstance(value, str):
+        items = [s for s in re.split(r"[,;\s]+", value.strip()) if s]
+    else:
+        items = [str(v) for v in value]
+    if not items:
+        raise ConfigError("devices", "Give at least one device.", "Use cpu, gpu, or cpu,gpu.")
+    out: list[str] = []
+    for item in items:
+        name = item.strip().lower()
+        if name.startswith("/device:"):
+            name = name[len("/device:"):]
+        if name in ("cpu:0",):
+            name = "cpu"
+        if not (name in ("cpu", "gpu") or re.fullmatch(r"gpu:\d+", name)):
+            raise ConfigError("devices", f"Unknown device {item!r}.", "Use cpu, gpu (every GPU) or gpu:N (one GPU).")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def parse_tf32(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    text = str(value).strip().lower()
+    if text in ("", "auto", "default", "none"):
+        return None
+    if text in ("on", "true", "yes", "1", "enable", "enabled"):
+        return "on"
+    if text in ("off", "false", "no", "0", "disable", "disabled"):
+        return "off"
+    raise ConfigError("tf32", f"TF32 must be on, off or default, not {str(value)!r}.",
+                      "TF32 only matters for float32 on Ampere or newer GPUs.")
+
+
+def _bounded(value: Any, field_name: str, what: str, low: int, high: int, hint: str) -> int:
+    n = _to_int(value, field_name, what)
+    if not low <= n <= high:
+        raise ConfigError(field_name, f"{what} must be between {low} and {high}, not {n}.", hint)
+    return n
+
+
+@dataclass(frozen=True)
+class DevicesConfig:
+    """The validated configuration of a devices run."""
+
+    sizes: tuple[int, ...] = DEFAULT_SIZES
+    rounds: int = 10
+    dtype: str = "float32"
+    devices: tuple[str, ...] = ("cpu", "gpu")
+    tf32: str | None = None
+    warmup: int = 2
+    numpy: bool = True
+
+    @classmethod
+    def parse(
+        cls,
+        sizes: Any = DEFAULT_SIZES,
+        rounds: Any = 10,
+        dtype: Any = "float32",
+        devices: Any = "cpu,gpu",
+        tf32: Any = None,
+        warmup: Any = 2,
+        numpy: Any = True,
+    ) -> "DevicesConfig":
+        """Validate raw values (strings from a form or the CLI, or Python values)."""
+        return cls(
+            sizes=parse_sizes(sizes),
+            rounds=_bounded(rounds, "rounds", "Rounds", 1, MAX_ROUNDS, "10 rounds give a steady median."),
+            dtype=parse_dtype(dtype),
+            devices=parse_devices(devices),
+            tf32=parse_tf32(tf32),
+            warmup=_bounded(warmup, "warmup", "Warm-up products", 0, MAX_WARMUP, "2 warm-up products are enough."),
+            numpy=_parse_bool(numpy, "numpy"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sizes"] = list(self.sizes)
+        data["devices"] = list(self.devices)
+        return data
+
+    @property
+    def bytes_per_element(self) -> int:
+        return BYTES_PER_ELEMENT[self.dtype]
+
+    def check_host_memory(self, available: int | None = None) -> None:
+        """Refuse sizes whose matrices cannot fit in the host's available memory (ConfigError)."""
+        available = host_memory_available() if available is None else available
+        if available is None:
+            return
+        too_big = [n for n in self.sizes if matrices_bytes(n, self.dtype) > MEMORY_MARGIN * available]
+        if too_big:
+            n = max(too_big)
+            raise ConfigError(
+                "sizes",
+                f"Size {n} does not fit in memory: three {n}×{n} {self.dtype} matrices need "
+                f"{human_bytes(matrices_bytes(n, self.dtype))}, but only {human_bytes(available)} is available.",
+                "Choose smaller sizes, or a smaller dtype (float16/bfloat16 halve it).",
+            )
+
+
+def _parse_bool(value: Any, field_name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(field_name, f"{field_name} must be yes or no, not {value!r}.")
+
+
+# --------------------------------------------------------------------------- backends
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """One device a backend can multiply on."""
+
+    id: str  # "CPU:0", "GPU:1", "NumPy (CPU)"
+    kind: str  # "cpu", "gpu" or "numpy"
+    name: str = ""  # "NVIDIA A100-SXM4-40GB", the CPU model…
+    backend: str = ""  # "TensorFlow", "NumPy"
+    memory_free: int | None = None  # bytes, None when unknown
+    memory_total: int | None = None
+    compute_capability: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.compute_capability is not None:
+            data["compute_capability"] = ".".join(str(x) for x in self.compute_capability)
+        return data
+
+
+class MatmulBackend(Protocol):
+    """What the timing loop needs from a library; `finish` must block until `result` exists."""
+
+    label: str
+
+    def devices(self) -> list[DeviceInfo]: ...
+
+    def unsupported(self, device: DeviceInfo, dtype: str) -> str | None:
+        """None if `dtype` products work on `device` (by a tiny trial), else why not."""
+
+    def make_inputs(self, device: DeviceInfo, n: int, dtype: str) -> tuple[Any, Any]:
+        """Two n×n random matrices resident on `device`, fully created when this returns."""
+
+    def matmul(self, device: DeviceInfo, a: Any, b: Any) -> Any: ...
+
+    def finish(self, result: Any) -> float:
+        """Wait until `result` is computed (fetch a value that depends on all of it)."""
+
+    def placement(self, tensor: Any) -> str | None: ...
+
+    def tf32_enabled(self) -> bool | None: ...
+
+    def set_tf32(self, enabled: bool) -> None: ...
+
+
+class TensorFlowBackend:
+    """Products with `tf.matmul` on TensorFlow's CPU:0 and every visible GPU."""
+
+    label = "TensorFlow"
+
+    def __init__(self, cpuinfo: CpuInfo | None = None) -> None:
+        self._cpuinfo = cpuinfo
+
+    @property
+    def tf(self):
+        from ._tf import tensorflow
+
+        return tensorflow()
+
+    def devices(self) -> list[DeviceInfo]:
+        tf = self.tf
+        cpu_name = (self._cpuinfo or read_cpuinfo()).model or "CPU"
+        found = [DeviceInfo("CPU:0", "cpu", cpu_name, self.label, host_memory_available(), host_memory_total())]
+        physical = tf.config.list_physical_devices("GPU")
+        logical = tf.config.list_logical_devices("GPU")
+        smi_gpus = smi_apps = None
+        if logical:
+            text = _run_nvidia_smi(["--query-gpu=index,uuid,memory.total,memory.free", "--format=csv,noheader,nounits"])
+            smi_gpus = parse_nvidia_smi_gpus(text) if text else None
+            text = _run_nvidia_smi(["--query-compute-apps=pid,gpu_uuid,used_memory", "--format=csv,noheader,nounits"])
+            smi_apps = parse_nvidia_smi_apps(text) if text else []
+        for i, dev in enumerate(logical):
+            dev_id = dev.name.split("device:")[-1]
+            details: dict[str, Any] = {}
+            if physical:
+                try:
+                    details = dict(tf.config.experimental.get_device_details(physical[min(i, len(physical) - 1)]))
+                except Exception:
+                    details = {}
+            free = total = None
+            if smi_gpus:
+                try:
+                    in_use = int(tf.config.experimental.get_memory_info(dev_id).get("current", 0))
+                except Exception:
+                    in_use = 0
+                free, total = gpu_memory_for_process(smi_gpus, smi_apps or [], _physical_gpu_index(i), os.getpid(), in_use)
+            cc = details.get("compute_capability")
+            found.append(DeviceInfo(
+                dev_id, "gpu", str(details.get("device_name") or dev_id), self.label, free, total,
+                tuple(cc) if cc else None,
+            ))
+        return found
+
+    def unsupported(self, device: DeviceInfo, dtype: str) -> str | None:
+        try:
+            a, b = self.make_inputs(device, TRIAL_SIZE, dtype)
+            self.finish(self.matmul(device, a, b))
+        except DeviceError:
+            raise
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            return f"TensorFlow cannot multiply {dtype} matrices on {device.id}: {first[:200]}"
+        return None
+
+    def _oom(self, device: DeviceInfo, n: int, dtype: str) -> DeviceError:
+        return DeviceError(
+            f"{device.id} ran out of memory for {n}×{n} {dtype} matrices "
+            f"({human_bytes(matrices_bytes(n, dtype))} for the inputs and result).",
+            "Choose smaller sizes, or close other programs using the device.",
+        )
+
+    def make_inputs(self, device: DeviceInfo, n: int, dtype: str) -> tuple[Any, Any]:
+        tf = self.tf
+        tf_dtype = getattr(tf, dtype)
+        try:
+            with tf.device(device.id):
+                try:
+                    a = tf.random.uniform((n, n), dtype=tf_dtype)
+                    b = tf.random.uniform((n, n), dtype=tf_dtype)
+                except (TypeError, ValueError, tf.errors.InvalidArgumentError, tf.errors.NotFoundError):
+                    a = tf.cast(tf.random.uniform((n, n)), tf_dtype)
+                    b = tf.cast(tf.random.uniform((n, n)), tf_dtype)
+            self.finish(a)
+            self.finish(b)
+        except tf.errors.ResourceExhaustedError:
+            raise self._oom(device, n, dtype) from None
+        return a, b
+
+    def matmul(self, device: DeviceInfo, a: Any, b: Any) -> Any:
+        tf = self.tf
+        try:
+            with tf.device(device.id):
+                return tf.matmul(a, b)
+        except tf.errors.ResourceExhaustedError:
+            raise self._oom(device, int(a.shape[0]), a.dtype.name) from None
+
+    def finish(self, result: Any) -> float:
+        # The sum depends on every element, so it cannot be fetched before the product is
+        # done, on any device; it runs where the result lives (no copy between devices).
+        tf = self.tf
+        try:
+            with tf.device(result.device):
+                return float(tf.reduce_sum(result).numpy())
+        except tf.errors.ResourceExhaustedError:
+            raise DeviceError("The device ran out of memory during a product.", "Choose smaller sizes.") from None
+
+    def placement(self, tensor: Any) -> str | None:
+        name = getattr(tensor, "device", "") or ""
+        return name.split("device:")[-1] if name else None
+
+    def tf32_enabled(self) -> bool | None:
+        return bool(self.tf.config.experimental.tensor_float_32_execution_enabled())
+
+    def set_tf32(self, enabled: bool) -> None:
+        self.tf.config.experimental.enable_tensor_float_32_execution(bool(enabled))
+
+
+class NumpyBackend:
+    """The reference: `numpy.matmul` on the host (NumPy's BLAS, synchronous)."""
+
+    label = "NumPy"
+
+    def __init__(self, cpuinfo: CpuInfo | None = None) -> None:
+        self._cpuinfo = cpuinfo
+
+    def devices(self) -> list[DeviceInfo]:
+        cpu_name = (self._cpuinfo or read_cpuinfo()).model or "CPU"
+        return [DeviceInfo(NUMPY_DEVICE, "numpy", cpu_name, self.label, host_memory_available(), host_memory_total())]
+
+    def unsupported(self, device: DeviceInfo, dtype: str) -> str | None:
+        if dtype not in ("float32", "float64"):
+            return f"NumPy has no BLAS kernel for {dtype} (it would time a slow fallback loop): reference row skipped"
+        return None
+
+    def make_inputs(self, device: DeviceInfo, n: int, dtype: str) -> tuple[Any, Any]:
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+        try:
+            return rng.random((n, n), dtype=dtype), rng.random((n, n), dtype=dtype)
+        except MemoryError:
+            raise DeviceError(f"Not enough host memory for {n}×{n} {dtype} matrices.", "Choose smaller sizes.") from None
+
+    def matmul(self, device: DeviceInfo, a: Any, b: Any) -> Any:
+        import numpy as np
+
+        return np.matmul(a, b)
+
+    def finish(self, result: Any) -> float:
+        return float(result.sum())  # NumPy is synchronous; summed as TensorFlow's result is
+
+    def placement(self, tensor: Any) -> str | None:
+        return None
+
+    def tf32_enabled(self) -> bool | None:
+        return None
+
+    def set_tf32(self, enabled: bool) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- timing
+
+def time_products(
+    backend: MatmulBackend,
+    device: DeviceInfo,
+    a: Any,
+    b: Any,
+    rounds: int,
+    warmup: int,
+    before: Callable[[str, int], None] | None = None,
+    after: Callable[[str, int, float | None], None] | None = None,
+) -> list[float]:
+    """Seconds per timed product; each product is finished before the clock stops.
+
+    `before(phase, i)` runs before every product (warm-up or timed; check cancellation
+    there), `after(phase, i, seconds)` after it; `phase` is "warmup" or "round".
+    """
+    for i in range(warmup):
+        if before:
+            before("warmup", i)
+        backend.finish(backend.matmul(device, a, b))
+        if after:
+            after("warmup", i, None)
+    times: list[float] = []
+    for i in range(rounds):
+        if before:
+            before("round", i)
+        start = time.perf_counter()
+        result = backend.matmul(device, a, b)
+        backend.finish(result)
+        elapsed = time.perf_counter() - start
+        del result
+        times.append(elapsed)
+        if after:
+            after("round", i, elapsed)
+    return times
+
+
+def flops(n: int) -> float:
+    """Floating-point operations of an n×n by n×n product (n³ multiply-adds)."""
+    return 2.0 * float(n) ** 3
+
+
+def timing_stats(times: Sequence[float], n: int) -> dict[str, float]:
+    """Median, mean, min, max, stdev (ms) and GFLOP/s at the median of `times` (seconds)."""
+    if not times:
+        raise ValueError("no times")
+    median = statistics.median(times)
+    return {
+        "median_ms": median * 1e3,
+        "mean_ms": statistics.fmean(times) * 1e3,
+        "min_ms": min(times) * 1e3,
+        "max_ms": max(times) * 1e3,
+        "stdev_ms": (statistics.stdev(times) if len(times) > 1 else 0.0) * 1e3,
+        "gflops": flops(n) / median / 1e9 if median > 0 else math.inf,
+    }
+
+
+def plausibility(n: int, times: Sequence[float], peak_gflops: float) -> str | None:
+    """None if the fastest round is within the device's peak, else why the row is rejected."""
+    best = min(times)
+    implied = flops(n) / best / 1e9 if best > 0 else math.inf
+    if implied <= peak_gflops:
+        return None
+    return (
+        f"{REJECTED_REASON}: the fastest round implies {implied:,.0f} GFLOP/s, above this device's "
+        f"plausible peak of {peak_gflops:,.0f} GFLOP/s, so the clock cannot have waited for the product"
+    )
+
+
+def make_row(
+    n: int, device: DeviceInfo, dtype: str, times: Sequence[float], peak_gflops: float,
+    tf32: bool | None = None, warmup: int = 0, placed_on: str | None = None,
+) -> dict[str, Any]:
+    """A summary row; a rejected row carries no timings or GFLOP/s that could pass for results."""
+    stats = timing_stats(times, n)
+    reason = plausibility(n, times, peak_gflops)
+    label = f"{dtype} (TF32)" if tf32 else dtype
+    row: dict[str, Any] = {
+        "size": n, "device": device.id, "kind": device.kind, "backend": device.backend,
+        "dtype": label, "tf32": tf32, "rounds": len(times), "warmup": warmup,
+        "peak_gflops": round(peak_gflops, 1), "placed_on": placed_on,
+        "rejected": reason is not None, "reason": reason, "speedup_vs_cpu": None,
+    }
+    if reason is None:
+        row.update({k: round(v, 4) for k, v in stats.items()})
+        row["times_ms"] = [round(t * 1e3, 4) for t in times]
+    else:
+        row.update({"median_ms": None, "mean_ms": None, "min_ms": None, "max_ms": None,
+                    "stdev_ms": None, "gflops": None})
+        row["unsynchronized"] = {"median_ms": stats["median_ms"], "min_ms": stats["min_ms"]}
+    return row
+
+
+def speedups(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Speed of each GPU relative to TensorFlow's CPU:0 per size (accepted rows only)."""
+    rows = list(rows)
+    cpu = {r["size"]: r for r in rows if r.get("device") == "CPU:0" and not r.get("rejected")}
+    out = []
+    for r in rows:
+        if r.get("kind") != "gpu" or r.get("rejected") or r["size"] not in cpu:
+            continue
+        base = cpu[r["size"]]
+        if base.get("median_ms") and r.get("median_ms"):
+            out.append({"size": r["size"], "device": r["device"], "vs": "CPU:0",
+                        "speedup": round(base["median_ms"] / r["median_ms"], 3)})
+    return out
+
+
+# --------------------------------------------------------------------------- events
+
+@dataclass(frozen=True)
+class DevicesDetected(Event):
+    """The devices that will be timed, for the device panel."""
+
+    devices: tuple[Mapping[str, Any], ...]  # DeviceInfo.to_dict() plus "peak_gflops"
+    gpu_present: bool
+    tensorflow: str | None = None
+    cuda_version: str | None = None
+    cudnn_version: str | None = None
+    tf32: bool | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimingMeasured(Event):
+    """One finished row (see `make_row`); `row["rejected"]` rows have no timings."""
+
+    row: Mapping[str, Any]
+    speedups: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def size(self) -> int:
+        return int(self.row["size"])
+
+    @property
+    def device(self) -> str:
+        return str(self.row["device"])
+
+
+# --------------------------------------------------------------------------- task
+
+class DevicesTask(Task):
+    """Times n×n products per size on each device; see the module docstring for the method."""
+
+    name: ClassVar[str] = "devices"
+
+    def __init__(
+        self,
+        sizes: Any = DEFAULT_SIZES,
+        rounds: Any = 10,
+        dtype: Any = "float32",
+        devices: Any = "cpu,gpu",
+        tf32: Any = None,
+        warmup: Any = 2,
+        numpy: Any = True,
+        *,
+        config: DevicesConfig | None = None,
+        backend: MatmulBackend | None = None,
+        reference: MatmulBackend | None = None,
+        check_memory: bool = True,
+    ) -> None:
+        """Validate now (ConfigError names the field); `backend`/`reference` are test seams.
+
+        `check_memory` also refuses sizes that cannot fit in the host's available memory.
+        """
+        self.config = config or DevicesConfig.parse(sizes, rounds, dtype, devices, tf32, warmup, numpy)
+        if check_memory and backend is None:
+            self.config.check_host_memory()
+        self._backend = backend
+        self._reference = reference
+
+    @classmethod
+    def from_config(cls, config: DevicesConfig, **kwargs: Any) -> "DevicesTask":
+        return cls(config=config, **kwargs)
+
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.to_dict()
+
+    def params(self) -> dict[str, Any]:
+        return {"sizes": list(self.config.sizes), "rounds": self.config.rounds, "dtype": self.config.dtype}
+
+    # -- the run
+
+    def run(self, ctx: RunContext) -> None:
+        cfg = self.config
+        backend = self._backend or TensorFlowBackend()
+        reference = self._reference if self._reference is not None else (NumpyBackend() if cfg.numpy else None)
+        if not cfg.numpy:
+            reference = None
+        s = ctx.summary
+        s.update({
+            "dtype": cfg.dtype, "sizes": list(cfg.sizes), "rows": [], "speedups": [], "notes": [],
+            "skipped": [], "gpu_present": None, "devices": [], "tf32": {"requested": cfg.tf32, "enabled": None},
+            "method": (
+                f"median of {cfg.rounds} rounds after {cfg.warmup} warm-up products, clock stopped after the "
+                "result was fetched to the host (time.perf_counter around the product and a sum of the "
+                "whole result); inputs created on each device before timing"
+            ),
+        })
+        previous_tf32 = backend.tf32_enabled()
+        try:
+            if cfg.tf32 is not None:
+                backend.set_tf32(cfg.tf32 == "on")
+            s["tf32"]["enabled"] = backend.tf32_enabled()
+            self._run(ctx, backend, reference)
+        finally:
+            if cfg.tf32 is not None and previous_tf32 is not None:
+                backend.set_tf32(previous_tf32)  # a global switch: leave it as it was
+
+    def _note(self, ctx: RunContext, message: str) -> None:
+        ctx.summary["notes"].append(message)
+        ctx.emit(Log(message, level="warning"))
+
+    def _select(self, ctx: RunContext, found: list[DeviceInfo]) -> list[DeviceInfo]:
+        wanted = self.config.devices
+        gpus = [d for d in found if d.kind == "gpu"]
+        selected: list[DeviceInfo] = []
+        if "cpu" in wanted:
+            selected += [d for d in found if d.kind == "cpu"]
+        if "gpu" in wanted:
+            selected += gpus
+        for name in wanted:
+            if name.startswith("gpu:"):
+                match = [d for d in gpus if d.id.lower() == name]
+                if match:
+                    selected += [d for d in match if d not in selected]
+                elif gpus:
+                    self._note(ctx, f"There is no {name.upper()}; this machine has {', '.join(d.id for d in gpus)}.")
+        if not gpus and any(n.startswith("gpu") for n in wanted):
+            env = ctx.summary.get("environment") or {}
+            why = "" if env.get("cuda_build", True) else " (this TensorFlow was built without CUDA)"
+            self._note(ctx, f"no GPU: TensorFlow sees no GPU on this machine{why}; only the CPU is timed.")
+        if not selected:
+            selected = [d for d in found if d.kind == "cpu"]
+        return selected
+
+    def _peak(self, device: DeviceInfo, cpuinfo: CpuInfo) -> tuple[float, str]:
+        dtype = self.config.dtype
+        if device.kind == "gpu":
+            return gpu_peak_gflops(device.name, device.compute_capability, dtype)
+        return cpu_peak_gflops(dtype, cpuinfo), (
+            f"{cpuinfo.logical_cpus} logical CPUs × {(cpuinfo.mhz or 0) / 1000:.2f} GHz × FLOP/cycle × 1.5"
+        )
+
+    def _run(self, ctx: RunContext, backend: MatmulBackend, reference: MatmulBackend | None) -> None:
+        cfg, s = self.config, ctx.summary
+        cpuinfo = read_cpuinfo()
+        found = backend.devices()
+        gpus = [d for d in found if d.kind == "gpu"]
+        s["gpu_present"] = bool(gpus)
+        s["cpu"] = cpuinfo.to_dict()
+        plan: list[tuple[MatmulBackend, DeviceInfo]] = [(backend, d) for d in self._select(ctx, found)]
+        if reference is not None:
+            plan += [(reference, d) for d in reference.devices()]
+        tf32_on = bool(s["tf32"]["enabled"])
+        peaks: dict[str, float] = {}
+        device_dicts = []
+        for _, dev in plan:
+            peak, source = self._peak(dev, cpuinfo)
+            peaks[dev.id] = peak
+            device_dicts.append({**dev.to_dict(), "peak_gflops": round(peak, 1), "peak_source": source})
+        s["devices"] = device_dicts
+        env = s.get("environment") or {}
+        ctx.emit(DevicesDetected(
+            devices=tuple(device_dicts), gpu_present=bool(gpus), tensorflow=env.get("tensorflow"),
+            cuda_version=env.get("cuda_version"), cudnn_version=env.get("cudnn_version"),
+            tf32=s["tf32"]["enabled"], notes=tuple(s["notes"]),
+        ))
+
+        # Memory, before anything is allocated.
+        need = {dev.id: max(matrices_bytes(n, cfg.dtype) for n in cfg.sizes) for _, dev in plan}
+        s["estimate"] = {"memory_bytes": need, "seconds": None}
+        for _, dev in plan:
+            if dev.memory_free is None:
+                self._note(ctx, f"The free memory of {dev.id} is unknown; sizes were not checked against it.")
+                continue
+            too_big = [n for n in cfg.sizes if matrices_bytes(n, cfg.dtype) > MEMORY_MARGIN * dev.memory_free]
+            if too_big:
+                n = max(too_big)
+                raise DeviceError(
+                    f"Size {n} does not fit on {dev.id}: three {n}×{n} {cfg.dtype} matrices need "
+                    f"{human_bytes(matrices_bytes(n, cfg.dtype))}, but only {human_bytes(dev.memory_free)} is free.",
+                    "Choose smaller sizes, or a smaller dtype (float16/bfloat16 halve it).",
+                )
+
+        # Does the dtype work on each device? A tiny trial product says.
+        runnable: list[tuple[MatmulBackend, DeviceInfo]] = []
+        for be, dev in plan:
+            ctx.check_cancelled()
+            reason = be.unsupported(dev, cfg.dtype)
+            if reason:
+                s["skipped"].append({"device": dev.id, "reason": reason})
+                self._note(ctx, reason)
+            else:
+                runnable.append((be, dev))
+        if not any(dev.kind != "numpy" for _, dev in runnable):
+            raise DeviceError(
+                f"No TensorFlow device can multiply {cfg.dtype} matrices here.",
+                "Choose float32 or float64.",
+            )
+
+        # Calibration: one product at a small size per device, for the time estimate.
+        rate: dict[str, float] = {}
+        c = min(max(cfg.sizes), CALIBRATION_SIZE)
+        for be, dev in runnable:
+            ctx.check_cancelled()
+            a, b = be.make_inputs(dev, c, cfg.dtype)
+            be.finish(be.matmul(dev, a, b))
+            ctx.check_cancelled()
+            start = time.perf_counter()
+            be.finish(be.matmul(dev, a, b))
+            rate[dev.id] = flops(c) / max(time.perf_counter() - start, 1e-9)  # FLOP/s
+            del a, b
+        per_product = cfg.warmup + cfg.rounds
+        estimate = sum(per_product * flops(n) / rate[dev.id] for n in cfg.sizes for _, dev in runnable)
+        s["estimate"]["seconds"] = round(estimate, 1)
+        s["estimate"]["calibration"] = {"size": c, "gflops": {k: round(v / 1e9, 2) for k, v in rate.items()}}
+        ctx.emit(Log(
+            f"Estimated time ≈ {_duration(estimate)} (from a {c}×{c} calibration product per device; "
+            f"larger products usually run faster); memory per device ≤ "
+            f"{human_bytes(max(need.values()))}."
+        ))
+        ctx.checkpoint()
+
+        # The measurements.
+        total = len(cfg.sizes) * len(runnable) * per_product
+        done = 0
+        throttle = Throttle(0.05)
+        work = [(n, be, dev) for n in cfg.sizes for be, dev in runnable]
+        for index, (n, be, dev) in enumerate(work):
+            label_base = f"n={n} · {dev.id}"
+            s["in_progress"] = {"size": n, "device": dev.id}
+
+            def eta() -> float:
+                rest = sum(per_product * flops(m) / rate[d.id] for m, _, d in work[index + 1:])
+                return rest + (per_product - (done - index * per_product)) * flops(n) / rate[dev.id]
+
+            def before(phase: str, i: int) -> None:
+                ctx.check_cancelled()
+
+            def after(phase: str, i: int, seconds: float | None) -> None:
+                nonlocal done
+                done += 1
+                if seconds:
+                    rate[dev.id] = flops(n) / max(seconds, 1e-9)
+                last = phase == "round" and i == cfg.rounds - 1
+                if throttle.ready() or last:
+                    what = f"warm-up {i + 1}/{cfg.warmup}" if phase == "warmup" else f"round {i + 1}/{cfg.rounds}"
+                    ctx.emit(Progress(done, total, f"{label_base} · {what}", max(0.0, eta())))
+
+            ctx.check_cancelled()
+            a, b = be.make_inputs(dev, n, cfg.dtype)
+            placed = be.placement(a)
+            if placed and not placed.endswith(dev.id):
+                self._note(ctx, f"Inputs meant for {dev.id} were placed on {placed}.")
+            try:
+                times = time_products(be, dev, a, b, cfg.rounds, cfg.warmup, before, after)
+            finally:
+                del a, b
+            tf32 = None
+            if dev.kind == "gpu" and cfg.dtype == "float32":
+                cc = dev.compute_capability
+                tf32 = tf32_on and (cc is None or cc[0] >= 8)
+            row = make_row(n, dev, cfg.dtype, times, peaks[dev.id], tf32=tf32, warmup=cfg.warmup, placed_on=placed)
+            s["rows"].append(row)
+            self._update_speedups(s)
+            s.pop("in_progress", None)
+            if row["rejected"]:
+                ctx.emit(Log(f"n={n} on {dev.id}: {row['reason']}.", level="error"))
+            ctx.emit(TimingMeasured(row=dict(row), speedups=tuple(s["speedups"])))
+            ctx.checkpoint()
+
+    @staticmethod
+    def _update_speedups(s: dict[str, Any]) -> None:
+        rows = s["rows"]
+        cpu = {r["size"]: r for r in rows if r["device"] == "CPU:0" and not r["rejected"]}
+        for r in rows:
+            base = cpu.get(r["size"])
+            if base and not r["rejected"] and r.get("median_ms"):
+                r["speedup_vs_cpu"] = round(base["median_ms"] / r["median_ms"], 3)
+        s["speedups"] = speedups(rows)
+
+    # -- the report
+
+    def render_markdown(self, summary: Mapping[str, Any]) -> str:
+        return render_markdown(summary)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def render_markdown(summary: Mapping[str, Any]) -> str:
+    """The results table and how they were measured; copes with partial and failed runs."""
+    config = summary.get("config") or {}
+    rows = [r for r in (summary.get("rows") or []) if isinstance(r, Mapping)]
+    status = summary.get("status", "?")
+    dtype = summary.get("dtype") or config.get("dtype") or "float32"
+    lines = ["# Matrix multiplication: CPU and GPU", ""]
+    lines.append(f"Status: **{status}** · dtype {dtype} · run {summary.get('run_id', '?')}")
+    if summary.get("error"):
+        lines += ["", f"**Error:** {summary['error']}" + (f" — {summary['hint']}" if summary.get("hint") else "")]
+    lines.append("")
+    headers = ["size", "processor", "dtype", "execution time (median ms)", "mean ms", "min ms", "stdev ms",
+               "GFLOP/s", "speedup vs CPU:0"]
+    table_rows: list[list[Any]] = []
+    sizes = list(dict.fromkeys([r.get("size") for r in rows] + list(summary.get("sizes") or config.get("sizes") or [])))
+    for n in sizes:
+        for r in [r for r in rows if r.get("size") == n]:
+            speed = r.get("speedup_vs_cpu")
+            if r.get("rejected"):
+                table_rows.append([n, r.get("device"), r.get("dtype"), REJECTED_REASON] + ["—"] * 5)
+            else:
+                table_rows.append([
+                    n, r.get("device"), r.get("dtype"), fmt(r.get("median_ms"), 3), fmt(r.get("mean_ms"), 3),
+                    fmt(r.get("min_ms"), 3), fmt(r.get("stdev_ms"), 3), fmt(r.get("gflops"), 1),
+                    f"{speed:.2f}×" if isinstance(speed, (int, float)) else "—",
+                ])
+        if summary.get("gpu_present") is False and any(r.get("size") == n for r in rows):
+            table_rows.append([n, "GPU", "—", "no GPU", "—", "—", "—", "—", "—"])
+    if table_rows:
+        lines.append(markdown_table(headers, table_rows, ["r", "l", "l", "r", "r", "r", "r", "r", "r"]))
+    else:
+        lines.append("No products were timed.")
+    progress = summary.get("in_progress")
+    if isinstance(progress, Mapping) and status != "completed":
+        lines += ["", f"Interrupted while timing n={progress.get('size')} on {progress.get('device')}; that row is missing."]
+    rejected = [r for r in rows if r.get("rejected")]
+    if rejected:
+        lines += ["", "## Rejected rows", ""]
+        lines += [f"- n={r.get('size')} on {r.get('device')}: {r.get('reason')}" for r in rejected]
+    lines += ["", "## How this was measured", ""]
+    if summary.get("method"):
+        lines.append(f"- Method: {summary['method']}.")
+    for d in summary.get("devices") or []:
+        if isinstance(d, Mapping):
+            mem = human_bytes(d.get("memory_free")) if d.get("memory_free") is not None else "unknown"
+            lines.append(
+                f"- {d.get('id')}: {d.get('name') or '?'} ({d.get('backend') or '?'}), free memory {mem}, "
+                f"plausible peak ≤ {fmt(d.get('peak_gflops'), 0)} GFLOP/s"
+            )
+    if summary.get("gpu_present") is False:
+        lines.append("- GPU: no GPU on this machine; the run completed on the CPU.")
+    tf32 = summary.get("tf32")
+    if isinstance(tf32, Mapping) and tf32.get("enabled") is not None:
+        lines.append(f"- TF32 for float32 on Ampere+ GPUs: {'on' if tf32.get('enabled') else 'off'}"
+                     f" (requested: {tf32.get('requested') or 'default'}).")
+    estimate = summary.get("estimate")
+    if isinstance(estimate, Mapping) and estimate.get("seconds") is not None:
+        lines.append(f"- Estimated time before starting: {_duration(float(estimate['seconds']))}.")
+    env = summary.get("environment") or {}
+    if env.get("tensorflow"):
+        cuda = f" (built with CUDA {env.get('cuda_version')}, cuDNN {env.get('cudnn_version')})" if env.get("cuda_build") else ""
+        lines.append(f"- TensorFlow {env.get('tensorflow')}{cuda}, NumPy {env.get('numpy', '?')}.")
+    notes = summary.get("notes") or []
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
