@@ -8,6 +8,8 @@ the user first opens them.
 from __future__ import annotations
 
 import time
+from importlib import import_module
+from importlib.util import find_spec
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -35,26 +37,41 @@ class AppSettings:
     environment: dict[str, Any] = field(default_factory=dict)
 
 
-def _home_screen():
-    from .screens.home import HomeScreen
+# mode → "module:Class" under tui/screens. A task whose screen module is not there yet is
+# shown on the home screen as not available; screens are imported when first opened.
+TASK_SCREENS = {
+    "home": "home:HomeScreen",
+    "classifier": "classifier:ClassifierScreen",
+    "devices": "devices:DevicesScreen",
+    "jacobian": "jacobian:JacobianScreen",
+    "eigen": "eigen:EigenScreen",
+    "runs": "runs:RunsScreen",
+}
 
-    return HomeScreen()
+
+def _screen_factory(target: str) -> Callable[[], Any]:
+    module_name, class_name = target.split(":")
+
+    def make() -> Any:
+        module = import_module(f"{__package__}.screens.{module_name}")
+        return getattr(module, class_name)()
+
+    return make
 
 
-def _classifier_screen():
-    from .screens.classifier import ClassifierScreen
-
-    return ClassifierScreen()
+def available_modes() -> dict[str, Callable[[], Any]]:
+    return {
+        mode: _screen_factory(target)
+        for mode, target in TASK_SCREENS.items()
+        if find_spec(f"{__package__}.screens.{target.split(':')[0]}") is not None
+    }
 
 
 class FmnistApp(App[None]):
     TITLE = "fmnist-tui"
     SUB_TITLE = "loading TensorFlow…"
     CSS_PATH = "app.tcss"
-    MODES = {
-        "home": _home_screen,
-        "classifier": _classifier_screen,
-    }
+    MODES = available_modes()
     DEFAULT_MODE = "home"
     BINDINGS = [
         Binding("q", "request_quit", "Quit", id="quit"),
@@ -92,7 +109,7 @@ class FmnistApp(App[None]):
         from .screens.help import HelpModal
 
         if not isinstance(self.screen, HelpModal):
-            self.push_screen(HelpModal())
+            self.push_screen(HelpModal(getattr(self.screen, "HELP", "")))
 
     @property
     def active_screens(self) -> list[Any]:

@@ -40,6 +40,16 @@ FIELDS = (
 
 
 class ClassifierScreen(Screen[None]):
+    HELP = """\
+## Classifier
+
+Trains the same network — Flatten → Dense 512 relu → Dropout 0.2 → Dense 10 softmax,
+Adam 0.001, batch 64 — twice: with Keras `compile`/`fit`, and low-level with
+`tf.Variable`, `GradientTape` and an optimizer. Models run one after the other so their
+timings are fair. The tabs show the comparison table, loss and accuracy curves, every
+epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --logdir logs`).
+"""
+
     BINDINGS = [
         Binding("s", "start", "Start", id="start", tooltip="Start training with these settings"),
         Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps what completed)"),

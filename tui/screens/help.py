@@ -22,24 +22,22 @@ HELP_TEXT = """\
 | `?` | anywhere | this help |
 | `q` / `Ctrl+Q` | anywhere | quit (asks first while a run is active) |
 
-## Classifier
-
-Trains the same network — Flatten → Dense 512 relu → Dropout 0.2 → Dense 10 softmax,
-Adam 0.001, batch 64 — twice: with Keras `compile`/`fit`, and low-level with
-`tf.Variable`, `GradientTape` and an optimizer. Models run one after the other so their
-timings are fair. The tabs show the comparison table, loss and accuracy curves, every
-epoch, and a log.
-
-Every run writes `runs/<run-id>/summary.md` and `summary.json`; TensorBoard logs go to
-`logs/fit/<run-id>/` (`tensorboard --logdir logs`).
-
-Press `Esc` or `q` to close this help.
+Every run writes `runs/<run-id>/summary.md` and `summary.json`.
 """
+
+CLOSE_HINT = "\n\nPress `Esc` or `q` to close this help.\n"
 
 
 class HelpModal(ModalScreen[None]):
+    """General keys, then the help of the screen it was opened from (its `HELP` text)."""
+
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
+    def __init__(self, screen_help: str = "") -> None:
+        super().__init__()
+        self.screen_help = screen_help
+
     def compose(self) -> ComposeResult:
+        text = HELP_TEXT + ("\n" + self.screen_help if self.screen_help else "") + CLOSE_HINT
         with VerticalScroll(id="help-dialog", classes="dialog"):
-            yield Markdown(HELP_TEXT)
+            yield Markdown(text)
