@@ -27,17 +27,19 @@ class ModelProgress(Vertical):
             yield Label(self.title, classes="progress-title")
             yield Label("epochs", classes="progress-kind")
             yield ProgressBar(total=None, show_eta=False, id=f"epochs-{self.model}", classes="epoch-bar")
+            yield Label("", classes="progress-eta")
         with Horizontal(classes="progress-row"):
-            yield Static("waiting", classes="progress-metrics", id=f"metrics-{self.model}")
+            yield Label("", classes="progress-title")
             yield Label("batches", classes="progress-kind")
             yield ProgressBar(total=None, show_eta=False, id=f"batches-{self.model}", classes="batch-bar")
             yield Label("", classes="progress-eta", id=f"eta-{self.model}")
+        yield Static("waiting", classes="progress-metrics", id=f"metrics-{self.model}")
 
     def reset(self, epochs: int) -> None:
         self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=0)
         self.query_one(".batch-bar", ProgressBar).update(total=None, progress=0)
         self.query_one(".progress-metrics", Static).update("waiting")
-        self.query_one(".progress-eta", Label).update("")
+        self.query_one(f"#eta-{self.model}", Label).update("")
 
     def epoch_started(self, epoch: int, epochs: int, steps: int) -> None:
         self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=epoch - 1)
@@ -51,7 +53,7 @@ class ModelProgress(Vertical):
         if loss is not None and accuracy is not None:
             metrics += f"  loss {loss:.4f}  acc {accuracy:.4f}"
         self.query_one(".progress-metrics", Static).update(metrics)
-        self.query_one(".progress-eta", Label).update(format_eta(eta))
+        self.query_one(f"#eta-{self.model}", Label).update(format_eta(eta))
 
     def epoch_ended(self, epoch: int, epochs: int, logs: dict) -> None:
         self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=epoch)
@@ -60,4 +62,4 @@ class ModelProgress(Vertical):
         )
 
     def finished(self, status: str) -> None:
-        self.query_one(".progress-eta", Label).update(status)
+        self.query_one(f"#eta-{self.model}", Label).update(status)
