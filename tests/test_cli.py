@@ -94,3 +94,26 @@ def test_real_training_one_epoch_each_model(tmp_path):
     assert list((tmp_path / "logs" / "fit" / run_dir.name / "keras" / "test").iterdir())
     # TensorFlow's native log lines went to the log file, not into the output
     assert "oneDNN" not in result.stdout + result.stderr
+
+
+@pytest.mark.realdata
+def test_ctrl_c_cancels_and_keeps_a_cancelled_summary(tmp_path):
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fmnist_tui.tui.cli", "run", "train", "--epochs", "50", "--models", "lowlevel",
+         "--out", str(tmp_path / "runs"), "--logs", str(tmp_path / "logs")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 300
+    for line in process.stdout:
+        if "epoch   1/50" in line or time.monotonic() > deadline:
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Cancelled" in err and "Traceback" not in err
+    summary = json.loads(next((tmp_path / "runs").glob("*/summary.json")).read_text())
+    assert summary["status"] == "cancelled"
+    assert len(summary["models"]["lowlevel"]["epochs"]) >= 1
