@@ -1,0 +1,394 @@
+"""The Devices screen: time matrix products on the CPU, each GPU and NumPy, live."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import (
+    Button, DataTable, Footer, Header, Label, Log, ProgressBar, Static, TabbedContent, TabPane,
+)
+
+from fmnist_tui.engine.devices import DevicesConfig, DevicesDetected, TimingMeasured, human_bytes
+from fmnist_tui.engine.errors import ConfigError
+from fmnist_tui.engine.events import (
+    Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
+)
+
+from ..widgets.bar_chart import GflopsChart
+from ..widgets.form import FormField
+from ..widgets.model_progress import format_eta
+
+# (config field, label, default on this screen, tooltip). The defaults are quick on a small
+# CPU; the headless command defaults to the exercise's 500,1000,5000,10000 × 10 rounds.
+FIELDS = (
+    ("sizes", "Sizes", "500,1000,2000", "Matrix sizes n (n×n), comma-separated, e.g. 500,1000,5000,10000."),
+    ("rounds", "Rounds", "5", "Timed products per size and device; the median is reported."),
+    ("warmup", "Warm-up", "2", "Untimed products first (kernel selection, caches)."),
+    ("dtype", "Dtype", "float32", "float32, float64, float16 or bfloat16."),
+    ("devices", "Devices", "cpu,gpu", "cpu, gpu (every GPU), gpu:N, or a list like cpu,gpu."),
+    ("tf32", "TF32", "auto", "auto (TensorFlow's default), on or off; float32 on Ampere+ GPUs only."),
+)
+
+COLUMNS = (
+    ("size", "size", "right"), ("device", "processor", "left"), ("dtype", "dtype", "left"),
+    ("median", "median ms", "right"), ("mean", "mean ms", "right"), ("min", "min ms", "right"),
+    ("stdev", "stdev ms", "right"), ("gflops", "GFLOP/s", "right"), ("speedup", "vs CPU", "right"),
+)
+REJECTED_TEXT = "rejected: not synchronized"
+NO_GPU = "no GPU"
+
+
+def _ms(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return "—"
+    return f"{value:.3f}" if value < 100 else f"{value:.1f}"
+
+
+def row_cells(row: Mapping[str, Any]) -> list[Text]:
+    """The table cells of one `TimingMeasured` row; rejected rows carry no numbers."""
+    justify = [j for _, _, j in COLUMNS]
+    if row.get("rejected"):
+        values = [str(row.get("size")), str(row.get("device")), str(row.get("dtype")), REJECTED_TEXT] + ["—"] * 5
+        style = "red"
+    else:
+        speed = row.get("speedup_vs_cpu")
+        gflops = row.get("gflops")
+        values = [
+            str(row.get("size")), str(row.get("device")), str(row.get("dtype")),
+            _ms(row.get("median_ms")), _ms(row.get("mean_ms")), _ms(row.get("min_ms")), _ms(row.get("stdev_ms")),
+            f"{gflops:.1f}" if isinstance(gflops, (int, float)) else "—",
+            f"{speed:.2f}×" if isinstance(speed, (int, float)) else "—",
+        ]
+        style = ""
+    return [Text(v, style=style, justify=j) for v, j in zip(values, justify)]
+
+
+def no_gpu_cells(size: int) -> list[Text]:
+    values = [str(size), "GPU", "—", NO_GPU, "—", "—", "—", "—", "—"]
+    return [Text(v, style="yellow", justify=j) for v, (_, _, j) in zip(values, COLUMNS)]
+
+
+def device_panel_text(
+    devices: list[Mapping[str, Any]], gpu_present: bool | None, tensorflow: str | None,
+    cuda_version: str | None, cudnn_version: str | None, tf32: bool | None,
+) -> str:
+    """Markup for the device panel: one line per device, the GPU verdict, the TF build."""
+    lines = []
+    for d in devices:
+        free, total = d.get("memory_free"), d.get("memory_total")
+        if free is not None:
+            memory = f"{human_bytes(free)} free of {human_bytes(total)}"
+        elif total is not None:
+            memory = f"{human_bytes(total)}, free unknown"
+        else:
+            memory = "memory unknown"
+        cc = f" · compute {d['compute_capability']}" if d.get("compute_capability") else ""
+        peak = d.get("peak_gflops")
+        peak_text = f" · peak ≤ {peak:,.0f} GFLOP/s" if isinstance(peak, (int, float)) else ""
+        lines.append(f"[b]{escape(str(d.get('id')))}[/b] · {escape(str(d.get('name') or '?'))}")
+        lines.append(f"  [dim]{memory}{cc}{peak_text}[/dim]")
+    if gpu_present is False:
+        lines.append("[b yellow]GPU: no GPU[/] [yellow]— TensorFlow sees none; CPU only.[/]")
+    build = f"TF {tensorflow or '?'}"
+    if cuda_version or cudnn_version:
+        build += f" · built with CUDA {cuda_version or '?'}, cuDNN {cudnn_version or '?'}"
+    else:
+        build += " · built without CUDA"
+    if tf32 is not None:
+        build += f" · TF32 {'on' if tf32 else 'off'}"
+    lines.append(escape(build))
+    return "\n".join(lines)
+
+
+class DevicesScreen(Screen[None]):
+    CSS_PATH = "../devices.tcss"
+    AUTO_FOCUS = "#results-table"  # not an input, so the s and c keys work at once
+
+    HELP = """\
+## Devices
+
+Times n×n matrix products (`tf.matmul`) for each size on TensorFlow's CPU, on every GPU,
+and with NumPy as a reference. Inputs are created on each device before the clock starts;
+a few warm-up products are discarded; every timed product is *finished* — a sum of the whole
+result is fetched to the host — before the clock stops. The table shows the median, mean,
+minimum and spread of the timed rounds, GFLOP/s (2n³ / median) and the speed relative to
+TensorFlow's CPU:0. A row faster than the device could possibly be is rejected as not
+synchronized instead of reported. Without a GPU the run completes on the CPU and says
+"no GPU". Sizes: e.g. `500,1000,5000,10000`; devices: `cpu`, `gpu`, `gpu:1`, `cpu,gpu`;
+TF32: `auto`, `on`, `off`. Summaries go to `runs/<run-id>/`.
+
+Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
+"""
+
+    BINDINGS = [
+        Binding("s", "start", "Start", id="start", tooltip="Start timing with these settings"),
+        Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps the rows that completed)"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handle = None
+        self.run_id: str | None = None
+        self.last_summary_path = None
+        self.rows: list[dict[str, Any]] = []
+        self.gpu_present: bool | None = None
+        self._gpu_requested = False
+        self._config: DevicesConfig | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="devices"):
+            with Horizontal(id="devices-top"):
+                with Vertical(id="devices-form"):
+                    for name, label, value, tooltip in FIELDS:
+                        yield FormField(name, label, value, tooltip=tooltip)
+                    with Horizontal(classes="form-buttons"):
+                        yield Button("Start (s)", id="start", variant="success", compact=True)
+                        yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
+                panel = Static("Devices are detected when a run starts.", id="device-panel")
+                panel.border_title = "Devices"
+                yield panel
+            yield Static("Ready. Press [b]s[/b] to start timing.", id="devices-status")
+            with Horizontal(id="devices-progress-row"):
+                yield Label("", id="devices-progress-label")
+                yield ProgressBar(total=None, show_eta=False, id="devices-progress")
+                yield Label("", id="devices-eta")
+            with TabbedContent(id="devices-tabs"):
+                with TabPane("Results", id="tab-results"):
+                    yield DataTable(id="results-table", cursor_type="none", zebra_stripes=True)
+                    yield Static("", id="method-note")
+                with TabPane("Chart", id="tab-chart"):
+                    yield GflopsChart(id="gflops-chart")
+                with TabPane("Log", id="tab-devices-log"):
+                    yield Log(id="devices-log", highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#results-table", DataTable)
+        for key, label, justify in COLUMNS:
+            table.add_column(Text(label, justify=justify), key=key)
+        self.query_one("#devices-progress", ProgressBar).display = False
+        self._method_note(None)
+        self._preview_environment()
+
+    def on_screen_resume(self) -> None:
+        self._preview_environment()
+
+    def _preview_environment(self) -> None:
+        """Before the first run, show what the app's background TensorFlow load found."""
+        if self.gpu_present is not None or self.running:
+            return
+        env = getattr(self.app, "settings", None) and self.app.settings.environment
+        if not env:
+            return
+        gpus = env.get("gpus") or []
+        lines = [
+            f"[b]GPU[/b] {escape(g.get('device_name') or g.get('name') or 'GPU')}" for g in gpus
+        ] or ["[b yellow]GPU: no GPU[/] — TensorFlow sees no GPU here; only the CPU will be timed."]
+        cuda = (f" · built with CUDA {env.get('cuda_version')}, cuDNN {env.get('cudnn_version')}"
+                if env.get("cuda_build") else " · built without CUDA")
+        lines.append(f"[dim]TensorFlow {escape(str(env.get('tensorflow')))}{escape(cuda)} · "
+                     f"{env.get('cpu_count', '?')} CPUs · details when a run starts[/dim]")
+        self.query_one("#device-panel", Static).update("\n".join(lines))
+
+    # ---- form --------------------------------------------------------------------------
+
+    def read_config(self) -> DevicesConfig | None:
+        """Validate the form; show every error next to its field and return None if any."""
+        raw = {name: self.query_one(f"#field-{name}", FormField).value for name, _, _, _ in FIELDS}
+        errors: dict[str, str] = {}
+        for name, value in raw.items():
+            try:
+                DevicesConfig.parse(**{name: value})
+            except ConfigError as exc:
+                errors[exc.field] = str(exc)
+        config = None
+        if not errors:
+            try:
+                config = DevicesConfig.parse(**raw)
+                config.check_host_memory()
+            except ConfigError as exc:
+                errors[exc.field] = str(exc)
+                config = None
+        for name, _, _, _ in FIELDS:
+            self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
+        return config
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            return not self.running
+        if action == "cancel":
+            return self.running
+        return True
+
+    def watch_running(self, running: bool) -> None:
+        self.query_one("#start", Button).disabled = running
+        self.query_one("#cancel", Button).disabled = not running
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_start(self) -> None:
+        if self.running:
+            return
+        config = self.read_config()
+        if config is None:
+            self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
+            return
+        from fmnist_tui.engine.devices import DevicesTask
+        from fmnist_tui.engine.runner import check_output_dir
+
+        try:
+            runs_dir = check_output_dir(self.app.settings.runs_dir)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", title="Cannot save runs")
+            return
+        task = DevicesTask(config=config, check_memory=False)  # checked by read_config
+        self._prepare(config)
+        self.running = True
+        self.run_task(task, runs_dir)
+
+    def action_cancel(self) -> None:
+        self.cancel_run()
+
+    def cancel_run(self) -> None:
+        if self.handle is not None and self.running:
+            self.handle.cancel()
+            self.query_one("#devices-status", Static).update("Cancelling… (stops before the next product)")
+
+    # ---- the run -----------------------------------------------------------------------
+
+    @work(exclusive=True, group="devices", exit_on_error=False)
+    async def run_task(self, task, runs_dir) -> None:
+        from fmnist_tui.engine.runner import start_run
+
+        self.handle = start_run(task, runs_dir)
+        try:
+            async for event in self.handle.events():
+                self.show_event(event)
+        finally:
+            self.running = False
+
+    def _prepare(self, config: DevicesConfig) -> None:
+        self._config = config
+        self.rows = []
+        self.gpu_present = None
+        self._gpu_requested = any(d.startswith("gpu") for d in config.devices)
+        self.query_one("#results-table", DataTable).clear()
+        self.query_one("#gflops-chart", GflopsChart).clear()
+        self.query_one("#devices-progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#devices-progress", ProgressBar).display = True
+        self.query_one("#devices-progress-label", Label).update("loading TensorFlow…")
+        self.query_one("#devices-eta", Label).update("")
+        self.query_one("#device-panel", Static).update("Detecting devices…")
+        self._method_note(None)
+
+    def show_event(self, event: Event) -> None:
+        """Render one engine event (called on the UI's event loop)."""
+        status = self.query_one("#devices-status", Static)
+        log = self.query_one("#devices-log", Log)
+        if isinstance(event, RunStarted):
+            self.run_id = event.run_id
+            status.update(f"Run [b]{event.run_id}[/b] started; detecting devices…")
+            log.write_line(f"Run {event.run_id} → {event.run_dir}")
+        elif isinstance(event, LogEvent):
+            status.update(escape(event.message))
+            prefix = "" if event.level == "info" else f"{event.level}: "
+            log.write_line(prefix + event.message)
+        elif isinstance(event, DevicesDetected):
+            self._devices_detected(event)
+        elif isinstance(event, Progress):
+            self.query_one("#devices-progress", ProgressBar).update(total=event.total, progress=event.done)
+            self.query_one("#devices-progress-label", Label).update(event.label)
+            self.query_one("#devices-eta", Label).update(format_eta(event.eta_seconds))
+        elif isinstance(event, TimingMeasured):
+            self._timing_measured(event)
+        elif isinstance(event, (RunFinished, RunCancelled, RunFailed)):
+            self._run_ended(event)
+
+    def _devices_detected(self, event: DevicesDetected) -> None:
+        self.gpu_present = event.gpu_present
+        self.query_one("#device-panel", Static).update(device_panel_text(
+            list(event.devices), event.gpu_present, event.tensorflow, event.cuda_version,
+            event.cudnn_version, event.tf32,
+        ))
+        self._method_note([str(d.get("id")) for d in event.devices])
+        self.query_one("#devices-log", Log).write_line(
+            "Devices: " + ", ".join(f"{d.get('id')} ({d.get('name')})" for d in event.devices)
+            + ("" if event.gpu_present else " — no GPU")
+        )
+
+    def _method_note(self, devices: list[str] | None) -> None:
+        cfg = self._config
+        if cfg is None:
+            text = ("How it is measured: median of the timed rounds after warm-up products; each product "
+                    "finished (its sum fetched to the host) before the clock stops.")
+        else:
+            where = ", ".join(devices) if devices else "the selected devices"
+            text = (f"How it is measured: median of {cfg.rounds} rounds after {cfg.warmup} warm-up products, "
+                    f"{cfg.dtype}; inputs created on the device first; each product synchronized (its sum "
+                    f"fetched to the host) before the clock stops; on {where}. GFLOP/s = 2n³ / median.")
+        self.query_one("#method-note", Static).update(f"[dim]{escape(text)}[/dim]")
+
+    def _timing_measured(self, event: TimingMeasured) -> None:
+        row = dict(event.row)
+        self.rows.append(row)
+        self._rebuild_table()
+        note = NO_GPU if self.gpu_present is False and self._gpu_requested else None
+        self.query_one("#gflops-chart", GflopsChart).set_rows(self.rows, note=note)
+        log = self.query_one("#devices-log", Log)
+        if row.get("rejected"):
+            log.write_line(f"n={row['size']} {row['device']}: {REJECTED_TEXT}")
+        else:
+            log.write_line(
+                f"n={row['size']} {row['device']}: median {_ms(row.get('median_ms'))} ms, "
+                f"{row.get('gflops', 0):.1f} GFLOP/s"
+            )
+
+    def _rebuild_table(self) -> None:
+        table = self.query_one("#results-table", DataTable)
+        table.clear()
+        sizes = list(dict.fromkeys(r["size"] for r in self.rows))
+        for n in sizes:
+            for r in (r for r in self.rows if r["size"] == n):
+                table.add_row(*row_cells(r), key=f"{n}|{r['device']}")
+            if self.gpu_present is False and self._gpu_requested:
+                table.add_row(*no_gpu_cells(n), key=f"{n}|GPU")
+
+    def _run_ended(self, event: Event) -> None:
+        status = self.query_one("#devices-status", Static)
+        log = self.query_one("#devices-log", Log)
+        outcome = type(event).__name__.removeprefix("Run").lower()
+        self.last_summary_path = event.summary_path
+        where = f" Summary: {escape(str(event.summary_path))}" if event.summary_path else ""
+        if isinstance(event, RunFinished):
+            self.query_one("#devices-eta", Label).update("done")
+            status.update(f"[green]Run {self.run_id} completed.[/]{where}")
+            self.notify("Timing finished.", title="Devices")
+        elif isinstance(event, RunCancelled):
+            self.query_one("#devices-eta", Label).update("cancelled")
+            status.update(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
+            self.notify("Run cancelled; completed rows are kept.", severity="warning", title="Devices")
+        else:
+            self.query_one("#devices-eta", Label).update("failed")
+            status.update(f"[red]Run failed:[/] {escape(event.error)}")
+            self.notify(f"{event.error}\n{event.hint}", severity="error", title="Run failed", timeout=15)
+            log.write_line(f"error: {event.error} {event.hint}")
+        log.write_line(f"Run {self.run_id} {outcome}.{where}")
