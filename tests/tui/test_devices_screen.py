@@ -111,7 +111,7 @@ async def test_a_tiny_run_fills_the_table_and_says_no_gpu(app):
         set_field(screen, "rounds", "2")
         await pilot.press("s")
         await pilot.pause()
-        assert screen.running
+        # (a run this small may already be over here; what it left behind is checked below)
         await wait_for_run(pilot)
         assert not screen.running
         summary = json.loads((screen.last_summary_path.parent / "summary.json").read_text())
