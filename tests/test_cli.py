@@ -117,3 +117,35 @@ def test_ctrl_c_cancels_and_keeps_a_cancelled_summary(tmp_path):
     summary = json.loads(next((tmp_path / "runs").glob("*/summary.json")).read_text())
     assert summary["status"] == "cancelled"
     assert len(summary["models"]["lowlevel"]["epochs"]) >= 1
+
+
+def test_config_command_shows_values_and_sources(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "fmnist-tui.toml").write_text("[train]\nepochs = 3\n")
+    monkeypatch.setenv("FMNIST_DEVICES_ROUNDS", "4")
+    assert main(["--out", "elsewhere", "config"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") >= 3}
+    assert "3" in lines["train.epochs"] and "fmnist-tui.toml" in lines["train.epochs"]
+    assert "4" in lines["devices.rounds"] and "env FMNIST_DEVICES_ROUNDS" in lines["devices.rounds"]
+    assert "elsewhere" in lines["general.out"] and "flag --out" in lines["general.out"]
+    assert "default" in lines["train.batch_size"]
+
+
+def test_config_file_values_are_used_and_bad_ones_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "fmnist-tui.toml").write_text("[train]\nepochs = 0\n")
+    assert main(["run", "train"]) == 2
+    err = capsys.readouterr().err
+    assert "fmnist-tui.toml:2 (--epochs): Epochs must be at least 1" in err
+    monkeypatch.setenv("FMNIST_TRAIN_EPOCHS", "-1")
+    assert main(["run", "train"]) == 2
+    assert "FMNIST_TRAIN_EPOCHS (--epochs)" in capsys.readouterr().err
+
+
+def test_malformed_config_file_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "fmnist-tui.toml").write_text("[train]\nepochs = = 3\n")
+    assert main(["run", "train"]) == 2
+    err = capsys.readouterr().err
+    assert "fmnist-tui.toml" in err and "line 2" in err and "Traceback" not in err

@@ -35,6 +35,12 @@ class AppSettings:
     data_loader: Callable[[], "Dataset"] | None = None
     describe_environment: bool = True
     environment: dict[str, Any] = field(default_factory=dict)
+    # "section.key" -> value from the environment and config file (see engine/settings.py)
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def default(self, section: str, key: str, fallback: Any) -> Any:
+        value = self.defaults.get(f"{section}.{key}")
+        return fallback if value is None else value
 
 
 # mode → "module:Class" under tui/screens. A task whose screen module is not there yet is
@@ -157,11 +163,13 @@ def make_app(
     logs_dir: Path = Path("logs"),
     data_loader: Callable[[], "Dataset"] | None = None,
     describe_environment: bool = True,
+    defaults: dict[str, Any] | None = None,
 ) -> FmnistApp:
     """Build the app (used by the CLI and by tests, which inject small data)."""
     return FmnistApp(
         AppSettings(
             runs_dir=Path(runs_dir), logs_dir=Path(logs_dir), data_dir=data_dir,
             data_loader=data_loader, describe_environment=describe_environment,
+            defaults=dict(defaults or {}),
         )
     )

@@ -21,7 +21,14 @@ EPILOG = """\
 examples:
   fmnist-tui                          open the app (keys: 1-5 pick a task, ? help, q quit)
   fmnist-tui run train --epochs 3     train both classifiers headless
+  fmnist-tui run devices --sizes 500,1000 --rounds 5
+                                      time matrix products on CPU (and GPU)
   fmnist-tui run train --help         every option of a task
+  fmnist-tui config                   the effective settings and where each comes from
+
+settings: command-line flags win over FMNIST_... environment variables, which win over
+a config file (./fmnist-tui.toml, else ~/.config/fmnist-tui/config.toml, or the file
+named by FMNIST_CONFIG), which wins over the built-in defaults.
 
 data: --data-dir DIR or FMNIST_DATA, then ~/.keras/datasets/fashion-mnist, then
 /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist), else a
@@ -46,12 +53,18 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"fmnist-tui {_version()}")
-    parser.add_argument("--out", default="runs", metavar="DIR", help="where run summaries go (default ./runs)")
-    parser.add_argument("--data-dir", default=None, metavar="DIR", help="directory with the four Fashion-MNIST .gz files")
-    parser.add_argument("--logs", default="logs", metavar="DIR", help="TensorBoard and diagnostic logs (default ./logs)")
+    _add_general_options(parser, argparse.SUPPRESS)
+    parser.set_defaults(out=None, data_dir=None, logs=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "config", help="print the effective settings and where each value comes from",
+        description="Print every setting's effective value and its source: flag, environment "
+        "variable, config file (with line) or built-in default.",
+    )
     run = commands.add_parser(
         "run", help="run a task headless (no TUI)", description="Run one task without the TUI.",
+        epilog="examples:\n  fmnist-tui run train --epochs 3\n  fmnist-tui run devices --sizes 500,1000 --rounds 5\n"
+        "  fmnist-tui run TASK --help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tasks = run.add_subparsers(dest="task", metavar="TASK", required=True)
@@ -61,17 +74,101 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=module.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)
-        sub.add_argument("--out", default=argparse.SUPPRESS, metavar="DIR", help="where run summaries go (default ./runs)")
+        _add_general_options(sub, argparse.SUPPRESS, data_dir=module.NAME == "train")
+        # Task options default to None: the layered settings fill in what was not given.
+        for action in sub._actions:
+            if action.option_strings and set(action.option_strings) & set(module.ARGUMENT_OF_FIELD.values()):
+                if not isinstance(action.const, bool):  # not a store_true switch
+                    action.default = None
         sub.set_defaults(command_module=module)
     return parser
+
+
+def _add_general_options(parser: argparse.ArgumentParser, default, data_dir: bool = True) -> None:
+    parser.add_argument("--out", default=default, metavar="DIR", help="where run summaries go (default ./runs)")
+    parser.add_argument("--logs", default=default, metavar="DIR", help="TensorBoard and diagnostic logs (default ./logs)")
+    if data_dir:
+        parser.add_argument("--data-dir", default=default, metavar="DIR",
+                            help="directory with the four Fashion-MNIST .gz files")
+
+
+GENERAL_OPTIONS = {"out": "--out", "logs": "--logs", "data_dir": "--data-dir"}
+
+
+def resolve_settings(args: argparse.Namespace, module=None):
+    """Layer flags over environment, config file and defaults; write the results into `args`."""
+    from fmnist_tui.engine.settings import find_config_file, load_config_file, resolve
+
+    sections = ["general"] + ([module.NAME] if module is not None else [])
+    flags, names, dests = {}, {}, {}
+    for key, option in GENERAL_OPTIONS.items():
+        flags[f"general.{key}"], names[f"general.{key}"], dests[f"general.{key}"] = getattr(args, key, None), option, key
+    if module is not None:
+        for key, option in module.ARGUMENT_OF_FIELD.items():
+            dest = option.lstrip("-").replace("-", "_")
+            if hasattr(args, dest) and not isinstance(getattr(args, dest), bool):
+                name = f"{module.NAME}.{key}"
+                flags[name], names[name], dests[name] = getattr(args, dest), option, dest
+    path = find_config_file()
+    config = load_config_file(path) if path is not None else None
+    resolved = resolve(sections, flags=flags, config=config, flag_names=names)
+    for name, dest in dests.items():
+        if name in resolved:
+            setattr(args, dest, resolved[name].value)
+    return resolved, config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "config":
+        return show_config(args)
     if args.command is None:
         return run_app(args)
     return run_task(args)
+
+
+def _fail_on_config_file(exc, error_console) -> int:
+    error_console.print(f"fmnist-tui: error: {exc}", markup=False)
+    return 2
+
+
+def show_config(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from fmnist_tui.engine.errors import ConfigError
+    from fmnist_tui.engine.settings import SETTINGS, config_file_candidates, find_config_file, load_config_file, resolve
+
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:  # piped: do not fold file paths at 80 columns
+        console.width = 160
+    try:
+        path = find_config_file()
+        config = load_config_file(path) if path is not None else None
+    except ConfigError as exc:
+        return _fail_on_config_file(exc, Console(stderr=True, highlight=False, soft_wrap=True))
+    flags = {f"general.{k}": getattr(args, k, None) for k in GENERAL_OPTIONS}
+    resolved = resolve({s.section for s in SETTINGS}, flags=flags, config=config,
+                       flag_names={f"general.{k}": o for k, o in GENERAL_OPTIONS.items()})
+    if path is None:
+        looked = ", ".join(str(p) for p in config_file_candidates())
+        console.print(f"Config file: none (looked for {looked})")
+    else:
+        console.print(f"Config file: {path}")
+    table = Table("setting", "value")
+    table.add_column("source", overflow="fold")
+    for setting in SETTINGS:
+        item = resolved[setting.name]
+        value = "—" if item.value is None else str(item.value)
+        table.add_row(setting.name, value, item.source)
+    console.print(table)
+    console.print(
+        "Environment variables are FMNIST_<SECTION>_<KEY> (e.g. FMNIST_TRAIN_EPOCHS), and "
+        "FMNIST_OUT, FMNIST_LOGS, FMNIST_DATA for [general]; FMNIST_CONFIG names a config file.",
+        markup=False,
+    )
+    return 0
 
 
 def run_task(args: argparse.Namespace) -> int:
@@ -86,14 +183,21 @@ def run_task(args: argparse.Namespace) -> int:
     module = args.command_module
     error_console = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        resolved, _ = resolve_settings(args, module)
+    except ConfigError as exc:
+        return _fail_on_config_file(exc, error_console)
+    try:
         task = module.build_task(args)
         runs_dir = check_output_dir(Path(args.out))
     except ConfigError as exc:
-        option = getattr(module, "ARGUMENT_OF_FIELD", {}).get(exc.field, f"--{exc.field.replace('_', '-')}")
-        error_console.print(f"fmnist-tui run {module.NAME}: error: {option}: {exc}")
+        item = resolved.get(f"{module.NAME}.{exc.field}") or resolved.get(f"general.{exc.field}")
+        where = module.ARGUMENT_OF_FIELD.get(exc.field, f"--{exc.field.replace('_', '-')}")
+        if item is not None and item.origin != "flag":
+            where = f"{item.source.split(' ', 1)[1]} ({module.ARGUMENT_OF_FIELD.get(exc.field, exc.field)})"
+        error_console.print(f"fmnist-tui run {module.NAME}: error: {where}: {exc}", markup=False)
         return EXIT_USAGE
     except FmnistError as exc:
-        error_console.print(f"fmnist-tui run {module.NAME}: error: {exc}")
+        error_console.print(f"fmnist-tui run {module.NAME}: error: {exc}", markup=False)
         return EXIT_FAILED
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log") as real_stderr:
         console = Console(highlight=False, soft_wrap=True)
@@ -102,14 +206,24 @@ def run_task(args: argparse.Namespace) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from .native_stderr import native_stderr_to
+    from rich.console import Console
 
     from fmnist_tui.engine._tf import quieten_tensorflow_logs
+    from fmnist_tui.engine.errors import ConfigError
+    from fmnist_tui.engine.settings import SETTINGS, resolve
+
+    from .native_stderr import native_stderr_to
 
     quieten_tensorflow_logs()
+    try:
+        general, config = resolve_settings(args)
+    except ConfigError as exc:
+        return _fail_on_config_file(exc, Console(stderr=True, highlight=False, soft_wrap=True))
     from .app import make_app
 
-    app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs))
+    # the forms start from the user's environment and config file
+    defaults = {name: item.value for name, item in resolve({s.section for s in SETTINGS}, config=config).items()}
+    app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs), defaults=defaults)
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log"):
         app.run()
     return app.return_code or 0

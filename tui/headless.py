@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from fmnist_tui.engine.events import Event, Log, Progress as ProgressEvent, RunCancelled, RunFailed, RunFinished, RunStarted
@@ -53,7 +54,7 @@ class HeadlessRenderer:
 
     def on_log(self, event: Log) -> None:
         style = {"warning": "yellow", "error": "red"}.get(event.level, "dim")
-        self.progress.console.print(f"[{style}]{event.message}[/]")
+        self.progress.console.print(f"[{style}]{escape(event.message)}[/]")
 
     def on_progress(self, event: ProgressEvent) -> None:
         if self._generic_bar is None:
@@ -74,9 +75,9 @@ class HeadlessRenderer:
     def on_run_failed(self, event: RunFailed) -> None:
         self.progress.stop()
         self.show_result(event.summary)
-        self.error_console.print(f"[red bold]Error:[/] {event.error}")
+        self.error_console.print(f"[red bold]Error:[/] {escape(event.error)}")
         if event.hint:
-            self.error_console.print(event.hint)
+            self.error_console.print(event.hint, markup=False)
         self._where(event.summary_path)
 
     def show_result(self, summary) -> None:

@@ -38,8 +38,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--models", default=",".join(d.models), metavar="LIST",
         help="comma-separated models to train, in order: keras, lowlevel (default both)",
     )
-    parser.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR", help="directory with the four Fashion-MNIST .gz files")
-    parser.add_argument("--logs", default=argparse.SUPPRESS, metavar="DIR", help="TensorBoard log directory (default logs)")
 
 
 def build_task(args: argparse.Namespace):

@@ -67,16 +67,18 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
 
     def compose(self) -> ComposeResult:
         defaults = TrainConfig()
+        settings = self.app.settings
         yield Header()
         with Horizontal(id="classifier"):
             with VerticalScroll(id="train-form", classes="task-form"):
                 yield Static("[b]Settings[/b]", classes="form-title")
                 for name, label, tooltip in FIELDS:
-                    value = getattr(defaults, name)
+                    value = settings.default("train", name, getattr(defaults, name))
                     yield FormField(name, label, "" if value is None else str(value), tooltip=tooltip)
                 yield Static("Models", classes="form-label")
+                chosen = str(settings.default("train", "models", ",".join(MODEL_NAMES)))
                 for model in MODEL_NAMES:
-                    yield Checkbox(MODEL_TITLES[model], value=True, id=f"model-{model}", compact=True)
+                    yield Checkbox(MODEL_TITLES[model], value=model in chosen, id=f"model-{model}", compact=True)
                 yield Static("", classes="form-error", id="error-models")
                 with Horizontal(classes="form-buttons"):
                     yield Button("Start (s)", id="start", variant="success", compact=True)
