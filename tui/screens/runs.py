@@ -1,0 +1,399 @@
+"""The Runs screen: every past run, filtered and sorted; open, compare and delete them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, MarkdownViewer, Static
+
+from fmnist_tui.engine.history import (
+    TASKS, HistoryError, RunRecord, delete_run, filter_runs, format_duration, format_started, list_runs,
+    sort_runs,
+)
+
+FILTERS = ("all", *TASKS)
+TASK_LABELS = {"train": "train", "devices": "devices", "jacobian": "jacobian", "eigen": "eigen"}
+# (column key = sort key, label, justify); the first column holds the comparison marks.
+COLUMNS = (
+    ("mark", "", "left"),
+    ("task", "task", "left"),
+    ("started_at", "date", "left"),
+    ("status", "status", "left"),
+    ("seconds_total", "duration", "right"),
+    ("headline", "headline", "left"),
+)
+SORT_CYCLE = ("started_at", "task", "status", "seconds_total", "headline")
+SORT_LABELS = {"started_at": "date", "task": "task", "status": "status", "seconds_total": "duration",
+               "headline": "headline"}
+# Newest and longest first; names alphabetically.
+DEFAULT_REVERSE = {"started_at": True, "seconds_total": True}
+STATUS_STYLES = {
+    "completed": "green", "cancelled": "yellow", "failed": "red", "running": "cyan",
+    "interrupted": "dark_orange",
+}
+MARKS = ("A", "B")
+MAX_HEADLINE = 44  # keeps the table inside 100 columns; the line below it shows it all
+
+
+def status_text(record: RunRecord) -> Text:
+    return Text(record.status, style=STATUS_STYLES.get(record.status, "dim"))
+
+
+def headline_text(record: RunRecord) -> Text:
+    text = f"damaged: {record.damaged}" if record.damaged else (record.headline or "—")
+    if len(text) > MAX_HEADLINE:
+        text = text[: MAX_HEADLINE - 1] + "…"
+    return Text(text, style="red" if record.damaged else "")
+
+
+def row_cells(record: RunRecord, mark: str = "") -> list[Text]:
+    return [
+        Text(mark, style="bold magenta"),
+        Text(record.task),
+        Text(format_started(record.started_at)),
+        status_text(record),
+        Text(format_duration(record.seconds_total), justify="right"),
+        headline_text(record),
+    ]
+
+
+class RunsScreen(Screen[None]):
+    CSS_PATH = "../runs.tcss"
+
+    HELP = """\
+## Runs
+
+Every run under the runs directory (`runs/` by default), newest first: its task, start
+time, status, wall time and headline figure — best test accuracy per model for training,
+peak GFLOP/s per device for timings, ✓/✗ for the Jacobian and eigen checks. A run still
+marked *running* whose summary has not changed for 10 minutes reads *interrupted* (its
+process is gone). A directory with a missing, unreadable or half-written summary is listed
+as *damaged* with the reason; open it to see what is there, or delete it.
+
+| key | does |
+| --- | --- |
+| `↑` `↓` | select a run |
+| `Enter` | open the run's `summary.md` (`Esc` closes it) |
+| `f` | filter by task: all → train → devices → jacobian → eigen |
+| `o` | sort by the next column (or click a column header; click again to reverse) |
+| `O` | reverse the sort order |
+| `m` | mark / unmark a training run for comparison (A, then B) |
+| `x` | compare the two marked training runs: config differences, results, curves |
+| `d` | delete the selected run's directory (asks first) |
+| `r` | re-read the runs directory |
+"""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="open", tooltip="Open the run's summary"),
+        Binding("f", "cycle_filter", "Filter", id="filter", tooltip="Show one task's runs"),
+        Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column"),
+        Binding("O", "reverse_sort", "Reverse", id="reverse-sort", show=False),
+        Binding("m", "mark", "Mark", id="mark", tooltip="Mark a training run for comparison"),
+        Binding("x", "compare", "Compare", id="compare", tooltip="Compare the two marked runs"),
+        Binding("d", "delete", "Delete", id="delete", tooltip="Delete the selected run"),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Re-read the runs directory"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[RunRecord] = []  # every run, as read
+        self.shown: list[RunRecord] = []  # filtered and sorted, as in the table
+        self.filter = "all"
+        self.sort_key = "started_at"
+        self.sort_reverse = True
+        self.marked: list[str] = []  # run ids, A then B
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="runs"):
+            yield Static("", id="runs-bar")
+            yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="runs-detail")
+        yield Footer()
+
+    @property
+    def runs_dir(self) -> Path:
+        return Path(self.app.settings.runs_dir)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#runs-table", DataTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Other screens may have written runs since this one was last shown.
+        self.refresh_runs()
+
+    # ---- the table ---------------------------------------------------------------------
+
+    def refresh_runs(self) -> None:
+        self.records = list_runs(self.runs_dir)
+        ids = {r.run_id for r in self.records}
+        self.marked = [m for m in self.marked if m in ids]
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Fill the table from `records` with the current filter and sort, keeping the selection."""
+        table = self.table
+        selected = self.selected
+        self.shown = sort_runs(filter_runs(self.records, self.filter), self.sort_key, self.sort_reverse)
+        table.clear(columns=True)
+        for key, label, justify in COLUMNS:
+            if key == self.sort_key:
+                label = f"{label} {'▼' if self.sort_reverse else '▲'}"
+            table.add_column(Text(label, justify=justify), key=key)
+        for record in self.shown:
+            table.add_row(*row_cells(record, self.mark_of(record.run_id)), key=record.run_id)
+        if selected is not None and any(r.run_id == selected.run_id for r in self.shown):
+            table.move_cursor(row=table.get_row_index(selected.run_id), animate=False)
+        self.update_bar()
+        self.update_detail()
+        self.refresh_bindings()
+
+    def mark_of(self, run_id: str) -> str:
+        return MARKS[self.marked.index(run_id)] if run_id in self.marked else ""
+
+    @property
+    def selected(self) -> RunRecord | None:
+        if not self.shown:
+            return None
+        try:
+            table = self.query_one("#runs-table", DataTable)
+        except Exception:
+            return None
+        row = table.cursor_row
+        if row is None or not 0 <= row < len(self.shown) or table.row_count != len(self.shown):
+            return None
+        key = table.coordinate_to_cell_key((row, 0)).row_key.value
+        return next((r for r in self.shown if r.run_id == key), None)
+
+    def update_bar(self) -> None:
+        direction = "↓" if self.sort_reverse else "↑"
+        count = len(self.shown) if self.filter == "all" else f"{len(self.shown)} of {len(self.records)}"
+        if len(self.marked) == 2:
+            marks = "[b magenta]A B[/] ([b]x[/] compares)"
+        elif self.marked:
+            marks = "[b magenta]A[/] (mark one more)"
+        else:
+            marks = "none (m)"
+        self.query_one("#runs-bar", Static).update(
+            f"[b]{count}[/] runs · filter [b]{self.filter}[/] (f) · sort [b]{SORT_LABELS[self.sort_key]}[/] "
+            f"{direction} (o) · [b]Enter[/] opens · marked: {marks}"
+        )
+
+    def update_detail(self) -> None:
+        detail = self.query_one("#runs-detail", Static)
+        record = self.selected
+        if not self.records:
+            detail.update(
+                f"No runs in [b]{escape(str(self.runs_dir))}[/] yet. Start one from the Classifier, Devices, "
+                "Jacobian or Eigen screen, then press [b]r[/]."
+            )
+            return
+        if record is None:
+            detail.update(f"No {self.filter} runs. Press [b]f[/] for another filter.")
+            return
+        lines = [f"[b]{escape(record.run_id)}[/]  [dim]{escape(str(record.path))}[/]"]
+        if record.damaged:
+            lines.append(f"[red]damaged: {escape(record.damaged)}[/]")
+        elif record.summary and record.summary.get("error"):
+            lines.append(f"[red]{escape(str(record.summary['error']))}[/]")
+        elif record.headline:
+            lines.append(escape(record.headline))
+        detail.update("\n".join(lines))
+
+    @on(DataTable.RowHighlighted, "#runs-table")
+    def _highlighted(self) -> None:
+        self.update_detail()
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#runs-table")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    @on(DataTable.HeaderSelected, "#runs-table")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value
+        if key not in SORT_CYCLE:
+            return
+        if key == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_key, self.sort_reverse = key, DEFAULT_REVERSE.get(key, False)
+        self.rebuild()
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open", "delete", "mark"):
+            return True if self.selected is not None else None
+        if action == "compare":
+            return True if len(self.marked) == 2 else None
+        return True
+
+    def action_refresh(self) -> None:
+        self.refresh_runs()
+        self.notify(f"{len(self.records)} runs in {self.runs_dir}.", title="Runs", timeout=2)
+
+    def action_cycle_filter(self) -> None:
+        self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
+        self.rebuild()
+
+    def action_cycle_sort(self) -> None:
+        key = SORT_CYCLE[(SORT_CYCLE.index(self.sort_key) + 1) % len(SORT_CYCLE)]
+        self.sort_key, self.sort_reverse = key, DEFAULT_REVERSE.get(key, False)
+        self.rebuild()
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.rebuild()
+
+    def action_open(self) -> None:
+        record = self.selected
+        if record is not None:
+            self.app.push_screen(RunSummaryScreen(record))
+
+    def action_mark(self) -> None:
+        record = self.selected
+        if record is None:
+            return
+        if record.run_id in self.marked:
+            self.marked.remove(record.run_id)
+        elif not record.is_training:
+            why = f"it is damaged ({record.damaged})" if record.summary is None else f"it is a {record.task} run"
+            self.notify(f"Only training runs can be compared; {why}.", severity="warning", title="Mark")
+            return
+        else:
+            if len(self.marked) == 2:
+                self.marked.pop(0)
+            self.marked.append(record.run_id)
+        self.rebuild()
+
+    def action_compare(self) -> None:
+        if len(self.marked) != 2:
+            self.notify("Mark two training runs with m first.", severity="warning", title="Compare")
+            return
+        from fmnist_tui.engine.history import compare_training_runs
+
+        from .run_compare import RunCompareScreen
+
+        by_id = {r.run_id: r for r in self.records}
+        a, b = (by_id[m] for m in self.marked)
+        try:
+            comparison = compare_training_runs(a, b)
+        except HistoryError as exc:
+            self.notify(str(exc), severity="error", title="Compare")
+            return
+        self.app.push_screen(RunCompareScreen(a, b, comparison))
+
+    def action_delete(self) -> None:
+        record = self.selected
+        if record is None:
+            return
+        from .confirm import ConfirmModal
+
+        question = f"Delete run [b]{escape(record.run_id)}[/] and everything in {escape(str(record.path))}?"
+        if record.status == "running":
+            question += "\n\n[yellow]It still looks like it is running.[/]"
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.delete(record)
+
+        self.app.push_screen(ConfirmModal(question, "Delete", "Keep"), decided)
+
+    def delete(self, record: RunRecord) -> None:
+        try:
+            delete_run(record, self.runs_dir)
+        except HistoryError as exc:
+            self.notify(str(exc), severity="error", title="Delete")
+        else:
+            self.notify(f"Deleted run {record.run_id}.", title="Runs", timeout=3)
+        self.refresh_runs()
+
+
+def summary_markdown(record: RunRecord) -> str:
+    """The run's `summary.md`, or, for a damaged run, the reason and what can be recovered."""
+    text: str | None = None
+    problem = record.damaged
+    try:
+        text = record.markdown_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = problem or f"cannot read summary.md: {getattr(exc, 'strerror', None) or exc}"
+    if text is not None and problem is None:
+        return text
+    lines = [f"# Run {record.run_id}", "", f"> **Damaged:** {problem or 'no summary.md'}", ""]
+    if text is not None:
+        lines += ["The Markdown summary follows; `summary.json` could not be used.", "", "---", "", text]
+        return "\n".join(lines)
+    lines += [f"Directory: `{record.path}`", ""]
+    try:
+        files = sorted(p for p in record.path.iterdir())
+        listing = [f"- `{p.name}` ({p.stat().st_size} bytes)" if p.is_file() else f"- `{p.name}/`" for p in files]
+    except OSError as exc:
+        listing = [f"Cannot list the directory: {exc.strerror or exc}"]
+    lines += ["## Files", "", *(listing or ["The directory is empty."]), ""]
+    if record.summary is not None:
+        raw = json.dumps(record.summary, indent=2, default=str)
+        if len(raw) > 20_000:
+            raw = raw[:20_000] + "\n…"
+        lines += ["## summary.json", "", "```json", raw, "```", ""]
+    lines += ["Press `d` on the Runs screen to delete this run."]
+    return "\n".join(lines)
+
+
+class RunSummaryScreen(Screen[None]):
+    """A run's `summary.md` in a Markdown viewer; Esc goes back to the list."""
+
+    CSS_PATH = "../runs.tcss"
+
+    HELP = """\
+## Run summary
+
+The run's `summary.md`, rendered. `t` shows or hides the table of contents; `Esc` goes
+back to the list of runs.
+"""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="close"),
+        Binding("t", "toggle_contents", "Contents", id="contents"),
+    ]
+
+    def __init__(self, record: RunRecord) -> None:
+        super().__init__()
+        self.record = record
+        self.markdown = summary_markdown(record)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        title = f"[b]{escape(self.record.run_id)}[/] · {escape(self.record.task)}"
+        if self.record.summary is not None:
+            title += f" · {escape(self.record.status)}"
+        if self.record.damaged:
+            title += " · [red]damaged[/]"
+        yield Static(title, id="summary-title")
+        yield MarkdownViewer(self.markdown, id="summary-viewer", show_table_of_contents=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.record.run_id
+        self.query_one("#summary-viewer", MarkdownViewer).focus()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_toggle_contents(self) -> None:
+        viewer = self.query_one("#summary-viewer", MarkdownViewer)
+        viewer.show_table_of_contents = not viewer.show_table_of_contents
