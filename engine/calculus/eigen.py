@@ -1,0 +1,616 @@
+"""Eigenpairs of a small square matrix, two ways: exactly (SymPy) and numerically (tf.linalg).
+
+The exact side gives the characteristic polynomial det(A − λI) (expanded and factored),
+the eigenvalues with algebraic and geometric multiplicities, and a basis of each
+eigenspace. The numeric side uses `tf.linalg.eigh` for symmetric matrices and
+`tf.linalg.eig` otherwise. `verify` pairs the two (nearest first, aware of
+multiplicities), checks residuals ‖Av − λv‖, compares eigenvectors up to scale (and
+eigenspaces of dimension > 1 as subspaces), and explains complex, repeated and defective
+cases in notes. TensorFlow is imported only inside `numeric_eigen`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from ..errors import ConfigError, ExpressionError
+from .parsing import MAX_MATRIX_SIZE, in_field, parse_matrix, safe_complex
+
+DEFAULT_TOLERANCE = 1e-9
+EPS = float(np.finfo(np.float64).eps)
+LAMBDA = sympy.Symbol("lambda")
+_MAX_EXACT_VECTOR_OPS = 60  # radicals bigger than this get numeric eigenvectors instead
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class CharacteristicPolynomial:
+    expression: Any  # det(A − λI), expanded, in the symbol `LAMBDA`
+    factored: Any
+    text: str
+    factored_text: str
+    pretty: str
+    factored_pretty: str
+    latex: str
+    factored_latex: str
+
+
+@dataclass(frozen=True)
+class ExactEigenpair:
+    value: Any  # SymPy number (radical, CRootOf or, in the last resort, Float)
+    numeric: complex  # the value in double precision
+    algebraic_multiplicity: int
+    geometric_multiplicity: int
+    eigenvectors: tuple[tuple[Any, ...], ...]  # a basis of the eigenspace (SymPy numbers)
+    vectors_exact: bool  # False when the basis was computed numerically (messy radicals)
+    numeric_vectors: tuple[tuple[complex, ...], ...]
+
+    @property
+    def defective(self) -> bool:
+        return self.geometric_multiplicity < self.algebraic_multiplicity
+
+    @property
+    def text(self) -> str:
+        return sympy.sstr(self.value)
+
+    @property
+    def latex(self) -> str:
+        return sympy.latex(self.value)
+
+
+@dataclass(frozen=True)
+class SymbolicEigen:
+    matrix: Any  # sympy.ImmutableMatrix
+    polynomial: CharacteristicPolynomial
+    pairs: tuple[ExactEigenpair, ...]  # sorted by real part, then imaginary part
+    exact: bool  # False if the eigenvalues had to be approximated
+    notes: tuple[str, ...]
+
+    @property
+    def symmetric(self) -> bool:
+        return self.matrix == self.matrix.T
+
+
+@dataclass(frozen=True)
+class NumericEigen:
+    method: str  # "eigh" or "eig"
+    values: tuple[complex, ...]
+    vectors: tuple[tuple[complex, ...], ...]  # eigenvectors (the columns of TF's result)
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """One numeric eigenpair, checked against the exact eigenvalue it was paired with."""
+
+    index: int
+    value: complex
+    vector: tuple[complex, ...]
+    exact_index: int  # into SymbolicEigen.pairs
+    value_error: float
+    residual: float  # ‖Av − λv‖ / ‖v‖
+    vector_error: float  # sine of the angle between v and the exact eigenspace
+    value_tolerance: float
+    vector_tolerance: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class EigenVerification:
+    checks: tuple[PairCheck, ...]
+    subspace_errors: tuple[float, ...]  # per exact eigenvalue: sine of the largest principal angle
+    residuals: tuple[float, ...]
+    max_residual: float
+    max_value_error: float
+    max_vector_error: float
+    tolerance: float
+    match: bool
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EigenResult:
+    matrix_text: str
+    symbolic: SymbolicEigen
+    numeric: NumericEigen
+    verification: EigenVerification
+
+    def to_summary(self) -> dict[str, Any]:
+        return merge_summaries(symbolic_summary(self.symbolic), numeric_summary(self.symbolic, self.numeric, self.verification))
+
+
+# --------------------------------------------------------------------------- input
+
+
+def parse_matrix_input(text: str) -> Any:
+    """Parse a square real matrix (≤ 6×6) into a `sympy.ImmutableMatrix`.
+
+    Raises `FieldExpressionError` / `ConfigError` with field "matrix".
+    """
+    try:
+        rows = parse_matrix(text, max_size=MAX_MATRIX_SIZE)
+    except ExpressionError as exc:
+        raise in_field("matrix", exc) from None
+    for i, row in enumerate(rows, 1):
+        for j, entry in enumerate(row, 1):
+            try:
+                c = safe_complex(entry)
+            except ValueError as exc:
+                raise ConfigError("matrix", f"Entry ({i}, {j}) = {entry} is not a finite number: {exc}.", "") from None
+            if c.imag != 0:
+                raise ConfigError(
+                    "matrix", f"Entry ({i}, {j}) = {sympy.sstr(entry)} is not real.", "Use real entries."
+                )
+    return sympy.ImmutableMatrix(rows)
+
+
+def matrix_floats(matrix: Any) -> np.ndarray:
+    return np.array(
+        [[float(sympy.N(matrix[i, j], 17)) for j in range(matrix.cols)] for i in range(matrix.rows)], dtype=np.float64
+    )
+
+
+# --------------------------------------------------------------------------- exact
+
+
+def characteristic_polynomial(matrix: Any) -> CharacteristicPolynomial:
+    """det(A − λI), expanded and factored (computed with the division-free Berkowitz method)."""
+    n = matrix.rows
+    expr = sympy.expand((-1) ** n * matrix.charpoly(LAMBDA).as_expr())
+    try:
+        factored = sympy.factor(expr, LAMBDA)
+    except Exception:  # factoring over unusual coefficient domains can fail; keep it expanded
+        factored = expr
+    return CharacteristicPolynomial(
+        expression=expr,
+        factored=factored,
+        text=sympy.sstr(expr),
+        factored_text=sympy.sstr(factored),
+        pretty=sympy.pretty(expr, use_unicode=True),
+        factored_pretty=sympy.pretty(factored, use_unicode=True),
+        latex=sympy.latex(expr),
+        factored_latex=sympy.latex(factored),
+    )
+
+
+def _complex(value: Any) -> complex:
+    c = complex(sympy.N(value, 30))
+    # Radical forms of real roots (casus irreducibilis) leave rounding dust in the imaginary part.
+    tiny = 1e-20 * max(1.0, abs(c))
+    return complex(c.real if abs(c.real) > tiny else 0.0, c.imag if abs(c.imag) > tiny else 0.0)
+
+
+def _sympy_float(x: complex) -> Any:
+    x = complex(x)
+    if x.imag == 0:
+        return sympy.Float(x.real, 15)
+    return sympy.Float(x.real, 15) + sympy.I * sympy.Float(x.imag, 15)
+
+
+def _numeric_null_space(a: np.ndarray, value: complex, multiplicity: int) -> list[np.ndarray]:
+    """A numeric basis of the null space of A − λI (for eigenvalues SymPy cannot handle exactly)."""
+    if value.imag == 0:
+        b = a - value.real * np.eye(a.shape[0])
+    else:
+        b = a.astype(np.complex128) - value * np.eye(a.shape[0])
+    _, s, vh = np.linalg.svd(b)
+    scale = max(1.0, float(np.linalg.norm(a, 2)))
+    threshold = max(1e-10, math.sqrt(EPS)) * scale if multiplicity > 1 else math.inf
+    dim = 1 if multiplicity == 1 else max(1, int(np.sum(s <= threshold)))
+    return [vh[-k].conj() for k in range(1, dim + 1)]
+
+
+def _is_zero(e: Any) -> bool:
+    """A decisive zero test for row reduction: SymPy's own can run for minutes on radicals.
+
+    Exact for rationals; otherwise the value at 50 significant digits is compared with 1e-30
+    (entries are bounded and matrices at most 6×6, so a nonzero that small is implausible).
+    """
+    if e.is_Rational:
+        return bool(e == 0)
+    try:
+        return abs(complex(sympy.N(e, 50))) < 1e-30
+    except (TypeError, ValueError):
+        return False
+
+
+def _exact_vectors(matrix: Any, value: Any) -> list[tuple[Any, ...]] | None:
+    if value.has(sympy.CRootOf) or sympy.count_ops(value) > _MAX_EXACT_VECTOR_OPS:
+        return None
+    n = matrix.rows
+    shifted = matrix - value * sympy.eye(n)
+    try:
+        basis = shifted.nullspace(iszerofunc=_is_zero)
+    except Exception:
+        return None
+    if not basis:
+        return None  # SymPy's zero test failed on the radicals
+    out = []
+    for vec in basis:
+        out.append(tuple(e if e.is_Rational or sympy.count_ops(e) > 12 else sympy.simplify(e) for e in vec))
+    return out
+
+
+def _rational_roots_by_factor(expression: Any) -> dict[Any, int] | None:
+    """Roots with multiplicities, factor by factor over ℚ: radicals up to degree 2, CRootOf above.
+
+    Returns None if the polynomial does not have rational coefficients (e.g. sqrt(2) entries).
+    """
+    try:
+        poly = sympy.Poly(expression, LAMBDA, domain="QQ")
+        _, factors = poly.factor_list()
+    except Exception:
+        return None
+    found: dict[Any, int] = {}
+    for factor, mult in factors:
+        if factor.degree() <= 2:
+            roots = sympy.roots(factor, multiple=False)
+        else:
+            roots = {}
+            for r in factor.all_roots():
+                roots[r] = roots.get(r, 0) + 1
+        for r, m in roots.items():
+            found[r] = found.get(r, 0) + m * mult
+    return found
+
+
+def exact_eigen(matrix: Any) -> SymbolicEigen:
+    """Characteristic polynomial, exact eigenvalues with multiplicities, eigenspace bases."""
+    n = matrix.rows
+    poly = characteristic_polynomial(matrix)
+    notes: list[str] = []
+    exact = True
+    found = _rational_roots_by_factor(poly.expression)
+    if found is not None and any(r.has(sympy.CRootOf) for r in found):
+        notes.append(
+            "Some eigenvalues are roots of an irreducible factor of degree ≥ 3; they are given exactly as "
+            "CRootOf(p, k), the k-th root of p, rather than as (unwieldy) radicals."
+        )
+    if found is None:
+        found = sympy.roots(sympy.Poly(poly.expression, LAMBDA), multiple=False)
+    if sum(found.values()) != n:
+        found = {}
+        try:
+            for r in sympy.Poly(poly.expression, LAMBDA).all_roots():
+                found[r] = found.get(r, 0) + 1
+            notes.append(
+                "The characteristic polynomial has no solution in radicals that SymPy can write down; "
+                "eigenvalues are given as exact CRootOf objects (the k-th root of the polynomial)."
+            )
+        except Exception:
+            found = {}
+        if sum(found.values()) != n:
+            exact = False
+            found = {}
+            for r in sympy.Poly(poly.expression, LAMBDA).nroots(n=30):
+                key = next((k for k in found if abs(complex(k) - complex(r)) < 1e-20), r)
+                found[key] = found.get(key, 0) + 1
+            notes.append(
+                "SymPy could not find the eigenvalues exactly; they are 30-digit numeric roots of the "
+                "characteristic polynomial."
+            )
+    a = matrix_floats(matrix)
+    pairs = []
+    for value, mult in found.items():
+        numeric = _complex(value)
+        vectors = _exact_vectors(matrix, value) if exact else None
+        if vectors is not None:
+            numeric_vectors = [np.array([_complex(e) for e in v], dtype=np.complex128) for v in vectors]
+            pairs.append(
+                ExactEigenpair(
+                    value=value,
+                    numeric=numeric,
+                    algebraic_multiplicity=mult,
+                    geometric_multiplicity=len(vectors),
+                    eigenvectors=tuple(vectors),
+                    vectors_exact=True,
+                    numeric_vectors=tuple(tuple(complex(x) for x in v) for v in numeric_vectors),
+                )
+            )
+        else:
+            basis = _numeric_null_space(a, numeric, mult)
+            notes.append(
+                f"The eigenvectors of λ = {_short(value, numeric)} were computed numerically (SVD of A − λI), "
+                "because its exact form is too unwieldy for an exact null space."
+            )
+            pairs.append(
+                ExactEigenpair(
+                    value=value,
+                    numeric=numeric,
+                    algebraic_multiplicity=mult,
+                    geometric_multiplicity=len(basis),
+                    eigenvectors=tuple(tuple(_sympy_float(x) for x in v) for v in basis),
+                    vectors_exact=False,
+                    numeric_vectors=tuple(tuple(complex(x) for x in v) for v in basis),
+                )
+            )
+    pairs.sort(key=lambda p: (round(p.numeric.real, 12), round(p.numeric.imag, 12)))
+    return SymbolicEigen(matrix=matrix, polynomial=poly, pairs=tuple(pairs), exact=exact, notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- numeric
+
+
+def numeric_eigen(matrix: Any) -> NumericEigen:
+    """`tf.linalg.eigh` (symmetric) or `tf.linalg.eig` (otherwise), in float64/complex128."""
+    from .._tf import tensorflow
+
+    tf = tensorflow()
+    a = matrix_floats(matrix)
+    started = time.perf_counter()
+    if matrix == matrix.T:
+        method = "eigh"
+        w, v = tf.linalg.eigh(tf.constant(a, dtype=tf.float64))
+    else:
+        method = "eig"
+        w, v = tf.linalg.eig(tf.constant(a, dtype=tf.float64))
+    values = np.asarray(w.numpy(), dtype=np.complex128)
+    vectors = np.asarray(v.numpy(), dtype=np.complex128)
+    seconds = time.perf_counter() - started
+    return NumericEigen(
+        method=method,
+        values=tuple(complex(x) for x in values),
+        vectors=tuple(tuple(complex(x) for x in vectors[:, k]) for k in range(vectors.shape[1])),
+        seconds=seconds,
+    )
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def _short(value: Any, numeric: complex) -> str:
+    """The exact value if it is short, else its numeric value (for notes and tables)."""
+    text = sympy.sstr(value)
+    return text if len(text) <= 40 else f"{_fmt_value(numeric)} (≈)"
+
+
+def _fmt_value(c: complex) -> str:
+    if c.imag == 0:
+        return f"{c.real:.6g}"
+    sign = "+" if c.imag >= 0 else "−"
+    return f"{c.real:.6g} {sign} {abs(c.imag):.6g}i"
+
+
+def _orthonormal(columns: np.ndarray, rank: int | None = None) -> np.ndarray:
+    u, s, _ = np.linalg.svd(columns, full_matrices=False)
+    if rank is None:
+        rank = int(np.sum(s > 1e-12 * max(1.0, float(s[0]) if s.size else 1.0)))
+    return u[:, : max(rank, 1)]
+
+
+def verify(symbolic: SymbolicEigen, numeric: NumericEigen, tolerance: float = DEFAULT_TOLERANCE) -> EigenVerification:
+    """Pair numeric with exact eigenvalues and check values, vectors and residuals."""
+    a = matrix_floats(symbolic.matrix)
+    n = a.shape[0]
+    scale = max(1.0, float(np.linalg.norm(a, 2)))
+    notes: list[str] = []
+    if numeric.method == "eigh":
+        notes.append("A is symmetric, so tf.linalg.eigh was used: real eigenvalues and orthonormal eigenvectors.")
+    else:
+        notes.append("A is not symmetric, so tf.linalg.eig was used (complex128 eigenvalues and eigenvectors).")
+    notes.extend(symbolic.notes)
+
+    # Expand exact eigenvalues by algebraic multiplicity, then pair by nearest (n ≤ 6: try all orders).
+    slots = [k for k, p in enumerate(symbolic.pairs) for _ in range(p.algebraic_multiplicity)]
+    exact_values = [symbolic.pairs[k].numeric for k in slots]
+    values = list(numeric.values)
+    best: tuple[float, float] | None = None
+    best_perm: tuple[int, ...] = tuple(range(len(slots)))
+    if len(slots) == len(values):
+        for perm in itertools.permutations(range(len(slots))):
+            dists = [abs(values[i] - exact_values[perm[i]]) for i in range(len(values))]
+            key = (max(dists, default=0.0), sum(dists))
+            if best is None or key < best:
+                best, best_perm = key, perm
+    else:
+        notes.append(f"The numeric side returned {len(values)} eigenvalues for a {n}×{n} matrix.")
+
+    # Tolerances per exact eigenvalue.
+    distinct = [p.numeric for p in symbolic.pairs]
+    value_tol: list[float] = []
+    vector_tol: list[float] = []
+    for k, p in enumerate(symbolic.pairs):
+        gaps = [abs(p.numeric - q) for j, q in enumerate(distinct) if j != k]
+        gap = min(gaps) if gaps else math.inf
+        if p.defective:
+            block = p.algebraic_multiplicity - p.geometric_multiplicity + 1
+            loose = 100 * EPS ** (1.0 / block) * scale
+            value_tol.append(max(tolerance * scale, loose))
+            vector_tol.append(max(tolerance, 100 * EPS ** (1.0 / block)))
+        else:
+            value_tol.append(tolerance * scale)
+            vector_tol.append(max(tolerance, 100 * EPS * scale / gap) if gap > 0 else tolerance)
+
+    vectors = [np.array(v, dtype=np.complex128) for v in numeric.vectors]
+    bases = [
+        _orthonormal(np.array(p.numeric_vectors, dtype=np.complex128).T, p.geometric_multiplicity)
+        for p in symbolic.pairs
+    ]
+    checks: list[PairCheck] = []
+    residuals: list[float] = []
+    for i, (lam, v) in enumerate(zip(values, vectors)):
+        k = slots[best_perm[i]] if i < len(best_perm) else 0
+        norm = float(np.linalg.norm(v)) or 1.0
+        residual = float(np.linalg.norm(a @ v - lam * v)) / norm
+        residuals.append(residual)
+        u = v / norm
+        q = bases[k]
+        vector_error = float(np.linalg.norm(u - q @ (q.conj().T @ u)))
+        value_error = abs(lam - symbolic.pairs[k].numeric)
+        ok = (
+            value_error <= value_tol[k]
+            and vector_error <= vector_tol[k]
+            and residual <= max(tolerance, 100 * EPS) * scale
+        )
+        checks.append(
+            PairCheck(
+                index=i,
+                value=lam,
+                vector=tuple(complex(x) for x in v),
+                exact_index=k,
+                value_error=value_error,
+                residual=residual,
+                vector_error=vector_error,
+                value_tolerance=value_tol[k],
+                vector_tolerance=vector_tol[k],
+                ok=ok,
+            )
+        )
+
+    # Eigenspaces of dimension > 1: do the numeric vectors span the whole exact eigenspace?
+    subspace_errors: list[float] = []
+    subspace_ok = True
+    for k, p in enumerate(symbolic.pairs):
+        mine = [vectors[c.index] / (np.linalg.norm(vectors[c.index]) or 1.0) for c in checks if c.exact_index == k]
+        if p.geometric_multiplicity > 1 and len(mine) >= p.geometric_multiplicity:
+            qv = _orthonormal(np.array(mine).T, p.geometric_multiplicity)
+            sv = np.linalg.svd(bases[k].conj().T @ qv, compute_uv=False)
+            err = math.sqrt(max(0.0, 1.0 - float(min(sv)) ** 2))
+            subspace_errors.append(err)
+            if err > vector_tol[k]:
+                subspace_ok = False
+            notes.append(
+                f"λ = {_short(p.value, p.numeric)} has algebraic multiplicity {p.algebraic_multiplicity} and a "
+                f"{p.geometric_multiplicity}-dimensional eigenspace: any basis of it is valid, so the numeric "
+                f"eigenvectors are compared as a subspace, by projection (largest principal angle: sin = {err:.2e})."
+            )
+        else:
+            subspace_errors.append(max((c.vector_error for c in checks if c.exact_index == k), default=0.0))
+        if p.defective:
+            cosines = []
+            for x, y in itertools.combinations(mine, 2):
+                cosines.append(abs(np.vdot(x, y)))
+            parallel = f" (|cos| of the angle between them: {max(cosines):.12f})" if cosines else ""
+            block = p.algebraic_multiplicity - p.geometric_multiplicity + 1
+            notes.append(
+                f"λ = {_short(p.value, p.numeric)} is defective: algebraic multiplicity {p.algebraic_multiplicity} but geometric "
+                f"multiplicity {p.geometric_multiplicity}, so A has no basis of eigenvectors (it is not "
+                f"diagonalisable). The numeric eigenvectors for it are nearly parallel{parallel}, and "
+                f"floating-point eigenvalues of a Jordan block of size up to {block} are only accurate to about "
+                f"ε^(1/{block}) ≈ {EPS ** (1.0 / block):.1e}, so this eigenvalue is compared with tolerance "
+                f"{value_tol[k]:.1e}."
+            )
+    complex_pairs = [p for p in symbolic.pairs if abs(p.numeric.imag) > 0]
+    if complex_pairs:
+        listed = ", ".join(_short(p.value, p.numeric) for p in complex_pairs)
+        notes.append(
+            f"A has complex eigenvalues ({listed}): a real matrix that is not symmetric can rotate vectors, "
+            "so no real direction is merely stretched. They come in conjugate pairs, and their eigenvectors "
+            "are complex, compared up to a complex scale factor."
+        )
+    if any(p.algebraic_multiplicity == 1 for p in symbolic.pairs):
+        notes.append("Eigenvectors are unique only up to scale and sign, so they are compared by angle, not entry by entry.")
+    match = bool(checks) and all(c.ok for c in checks) and subspace_ok and len(values) == n
+    return EigenVerification(
+        checks=tuple(checks),
+        subspace_errors=tuple(subspace_errors),
+        residuals=tuple(residuals),
+        max_residual=max(residuals, default=0.0),
+        max_value_error=max((c.value_error for c in checks), default=0.0),
+        max_vector_error=max([c.vector_error for c in checks] + subspace_errors, default=0.0),
+        tolerance=tolerance,
+        match=match,
+        notes=tuple(notes),
+    )
+
+
+def compute_eigen(text: str, tolerance: float = DEFAULT_TOLERANCE) -> EigenResult:
+    """Parse, solve both ways and verify (imports TensorFlow)."""
+    matrix = parse_matrix_input(text)
+    symbolic = exact_eigen(matrix)
+    numeric = numeric_eigen(matrix)
+    return EigenResult(str(text).strip(), symbolic, numeric, verify(symbolic, numeric, tolerance))
+
+
+# --------------------------------------------------------------------------- summary parts
+
+
+def json_number(c: complex) -> float | dict[str, float]:
+    """A real number as a float, a complex one as {"re", "im"} (JSON has no complex type)."""
+    c = complex(c)
+    if c.imag == 0:
+        return float(c.real)
+    return {"re": float(c.real), "im": float(c.imag)}
+
+
+def symbolic_summary(symbolic: SymbolicEigen) -> dict[str, Any]:
+    m = symbolic.matrix
+    poly = symbolic.polynomial
+    return {
+        "matrix": [[sympy.sstr(m[i, j]) for j in range(m.cols)] for i in range(m.rows)],
+        "matrix_latex": sympy.latex(m, mat_delim="["),
+        "size": m.rows,
+        "symmetric": bool(symbolic.symmetric),
+        "characteristic_polynomial": {
+            "convention": "det(A − λI)",
+            "string": poly.text,
+            "factored": poly.factored_text,
+            "pretty": poly.pretty,
+            "factored_pretty": poly.factored_pretty,
+            "latex": poly.latex,
+            "factored_latex": poly.factored_latex,
+        },
+        "eigenvalues": {
+            "exact_values": symbolic.exact,
+            "exact": [
+                {
+                    "value": p.text,
+                    "latex": p.latex,
+                    "float": json_number(p.numeric),
+                    "algebraic_multiplicity": p.algebraic_multiplicity,
+                    "geometric_multiplicity": p.geometric_multiplicity,
+                    "defective": p.defective,
+                    "eigenvectors": [[sympy.sstr(e) for e in v] for v in p.eigenvectors],
+                    "eigenvectors_latex": [sympy.latex(sympy.ImmutableMatrix(v), mat_delim="[") for v in p.eigenvectors],
+                    "vectors_exact": p.vectors_exact,
+                }
+                for p in symbolic.pairs
+            ],
+        },
+    }
+
+
+def merge_summaries(symbolic_part: dict[str, Any], numeric_part: dict[str, Any]) -> dict[str, Any]:
+    """Combine the two summary parts; the numeric eigenvalues go under eigenvalues.numeric."""
+    out = dict(symbolic_part)
+    numeric_part = dict(numeric_part)
+    out["eigenvalues"] = {**out.get("eigenvalues", {}), "numeric": numeric_part.pop("eigenvalues_numeric", [])}
+    out.update(numeric_part)
+    return out
+
+
+def numeric_summary(symbolic: SymbolicEigen, numeric: NumericEigen, verification: EigenVerification) -> dict[str, Any]:
+    return {
+        "method": f"tf.linalg.{numeric.method}",
+        "numeric_seconds": round(numeric.seconds, 6),
+        "eigenvalues_numeric": [
+            {
+                "value": json_number(c.value),
+                "vector": [json_number(x) for x in c.vector],
+                "paired_with": symbolic.pairs[c.exact_index].text if symbolic.pairs else None,
+                "value_error": c.value_error,
+                "residual": c.residual,
+                "vector_error": c.vector_error,
+                "value_tolerance": c.value_tolerance,
+                "vector_tolerance": c.vector_tolerance,
+                "ok": c.ok,
+            }
+            for c in verification.checks
+        ],
+        "residuals": list(verification.residuals),
+        "max_residual": verification.max_residual,
+        "max_value_error": verification.max_value_error,
+        "max_vector_error": verification.max_vector_error,
+        "tolerance": verification.tolerance,
+        "match": verification.match,
+        "notes": list(verification.notes),
+    }
