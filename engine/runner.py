@@ -67,6 +67,9 @@ class Task(ABC):
         """Static facts for `RunStarted` (models, epochs, …); empty by default."""
         return {}
 
+    def prepare(self, ctx: "RunContext") -> None:
+        """Set-up that must come before TensorFlow initialises its devices (none by default)."""
+
     @abstractmethod
     def run(self, ctx: "RunContext") -> None:
         """Do the work, emit events, and fill `ctx.summary` as results arrive."""
@@ -164,6 +167,7 @@ def execute(task: Task, emit: Emit, token: CancelToken, runs_dir: Path | None) -
     terminal: Event
     try:
         ctx.checkpoint()
+        task.prepare(ctx)
         if task.needs_environment:
             from .environment import describe
 

@@ -56,6 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("train", "hidden_units", 512, "hidden units"),
     Setting("train", "seed", 42, "random seed, or 'none'"),
     Setting("train", "models", "keras,lowlevel", "models to train, in order"),
+    Setting("train", "strategy", "default", "tf.distribute strategy: default, mirrored or multiworker"),
     Setting("devices", "sizes", "500,1000,5000,10000", "matrix sizes"),
     Setting("devices", "rounds", 10, "timed products per size and device"),
     Setting("devices", "dtype", "float32", "float32, float64, float16 or bfloat16"),

@@ -27,6 +27,7 @@ class TrainConfig:
     hidden_units: int = 512
     seed: int | None = 42
     models: tuple[str, ...] = field(default=MODEL_NAMES)
+    strategy: str = "default"  # see distribute.py
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -46,7 +47,8 @@ class TrainConfig:
         raw_seed = values.get("seed", defaults.seed)
         seed = None if raw_seed in (None, "", "none", "None") else _number("seed", raw_seed, int, low=0, high=2**31 - 1)
         models = _models(get("models"))
-        return cls(epochs, batch_size, learning_rate, dropout, hidden_units, seed, models)
+        strategy = _strategy(get("strategy"))
+        return cls(epochs, batch_size, learning_rate, dropout, hidden_units, seed, models, strategy)
 
 
 FIELD_LABELS = {
@@ -57,6 +59,7 @@ FIELD_LABELS = {
     "hidden_units": "Hidden units",
     "seed": "Seed",
     "models": "Models",
+    "strategy": "Strategy",
 }
 
 
@@ -108,3 +111,14 @@ def _models(raw: Any) -> tuple[str, ...]:
         )
     # Keep the user's order but drop repeats.
     return tuple(dict.fromkeys(names))
+
+
+def _strategy(raw: Any) -> str:
+    from .distribute import STRATEGIES
+
+    name = str(raw).strip().lower()
+    if name not in STRATEGIES:
+        raise ConfigError(
+            "strategy", f"Unknown strategy {str(raw)!r}.", f"Strategies are: {', '.join(STRATEGIES)}."
+        )
+    return name

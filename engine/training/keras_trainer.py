@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 
 from ..data import Dataset
 from ..runner import Cancelled, CancelToken
 from .config import TrainConfig
+from .distribute import make_strategy
 from .network import build_keras_model
 from .reporting import ModelReporter
 
@@ -15,21 +18,33 @@ def make_bridge_callback(reporter: ModelReporter, token: CancelToken):
     import keras
 
     class ProgressBridge(keras.callbacks.Callback):
+        # Lets Keras run `on_train_batch_end` on its helper threads, as it does for plain
+        # `fit`: otherwise it would turn every batch's metrics into Python floats on the
+        # training thread, waiting for each step (measured: ~6% slower).
+        async_safe = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._lock = threading.Lock()  # batch-end hooks may run on several threads
+
         def on_epoch_begin(self, epoch, logs=None):
             reporter.epoch_started(epoch + 1)
 
-        def on_train_batch_end(self, batch, logs=None):
-            # Raising (rather than `stop_training`) stops at once: Keras would otherwise
-            # still evaluate the test set before noticing.
+        def on_train_batch_begin(self, batch, logs=None):
+            # Checked on the training thread before every batch. Raising (rather than
+            # `stop_training`) stops at once: Keras would still evaluate the test set first.
             if token.cancelled:
                 raise Cancelled()
-            step = batch + 1
-            if reporter.wants_batch_event(step):
-                reporter.batch_done(step, {k: float(v) for k, v in (logs or {}).items()})
 
-        def on_test_batch_end(self, batch, logs=None):
+        def on_test_batch_begin(self, batch, logs=None):
             if token.cancelled:
                 raise Cancelled()
+
+        def on_train_batch_end(self, batch, logs=None):
+            step = batch + 1
+            with self._lock:
+                if reporter.wants_batch_event(step):
+                    reporter.batch_done(step, {k: float(v) for k, v in (logs or {}).items()})
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
@@ -48,12 +63,13 @@ def make_bridge_callback(reporter: ModelReporter, token: CancelToken):
 def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken) -> None:
     import keras
 
-    model = build_keras_model(config)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    with make_strategy(config.strategy).scope():
+        model = build_keras_model(config)
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
     model.fit(
         data.x_train,
         data.y_train,

@@ -73,19 +73,30 @@ class ModelReporter:
         self._throttle = Throttle(BATCH_EVENT_INTERVAL)
         self._epoch = 0
         self._epoch_start = 0.0
+        self._last_step = 0
         record.update({"status": "running", "epochs": []})
 
     def epoch_started(self, epoch: int) -> None:
         self._epoch = epoch
         self._epoch_start = self._clock()
+        self._last_step = 0
         self._throttle.reset()
         self._emit(
             EpochStarted(model=self.model, epoch=epoch, epochs=self.epochs, steps=self.steps, samples=self.samples)
         )
 
     def wants_batch_event(self, step: int) -> bool:
-        """Whether `batch_done` for this step would publish (lets trainers skip reading metrics)."""
-        return step >= self.steps or self._throttle.ready()
+        """Whether to publish this step now (lets trainers skip reading metrics otherwise).
+
+        Steps must move forward: Keras may run batch hooks on several threads, and an
+        older step arriving late is dropped.
+        """
+        if step <= self._last_step:
+            return False
+        if step >= self.steps or self._throttle.ready():
+            self._last_step = step
+            return True
+        return False
 
     def batch_done(self, step: int, logs: Mapping[str, float]) -> None:
         elapsed = self._clock() - self._epoch_start

@@ -58,6 +58,7 @@ def render_train_markdown(summary: Mapping[str, Any]) -> str:
             [
                 ["TensorFlow", env.get("tensorflow", "—")],
                 ["Device", env.get("device_in_use", "—")],
+                ["Strategy", _strategy_text(summary.get("strategy"))],
                 ["Devices", ", ".join(env.get("devices", [])) or "—"],
                 ["CPU cores", env.get("cpu_count", "—")],
                 ["Python", env.get("python", "—")],
@@ -111,3 +112,9 @@ def _setting(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def _strategy_text(strategy: Mapping[str, Any] | None) -> str:
+    if not strategy:
+        return "—"
+    return f"{strategy.get('class')} ({strategy.get('replicas')} replica(s))"

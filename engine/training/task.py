@@ -42,6 +42,11 @@ class TrainTask(Task):
     def render_markdown(self, summary: dict[str, Any]) -> str:
         return render_train_markdown(summary)
 
+    def prepare(self, ctx: RunContext) -> None:
+        from .distribute import describe_strategy, make_strategy
+
+        ctx.summary["strategy"] = describe_strategy(make_strategy(self.config.strategy))
+
     def run(self, ctx: RunContext) -> None:
         from ..training.keras_trainer import train_keras
         from ..training.lowlevel_trainer import train_lowlevel

@@ -19,6 +19,8 @@ examples:
   fmnist-tui run train --epochs 3
   fmnist-tui run train --epochs 10 --models lowlevel --lr 0.0005 --seed 7
   fmnist-tui run train --data-dir ~/data/fashion-mnist --out ~/fmnist-runs
+  fmnist-tui run train --strategy mirrored        # every local GPU
+  TF_CONFIG='{"cluster": …, "task": …}' fmnist-tui run train --strategy multiworker
 
 Each run writes runs/<run-id>/summary.md and summary.json, and TensorBoard logs to
 logs/fit/<run-id>/<model>/{train,test} (view with: tensorboard --logdir logs).
@@ -38,6 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--models", default=",".join(d.models), metavar="LIST",
         help="comma-separated models to train, in order: keras, lowlevel (default both)",
     )
+    parser.add_argument(
+        "--strategy", default=d.strategy, metavar="NAME",
+        help="tf.distribute strategy: default (one device), mirrored (all local GPUs, or all logical "
+        "CPUs), multiworker (machines in TF_CONFIG) (default: default)",
+    )
 
 
 def build_task(args: argparse.Namespace):
@@ -52,6 +59,7 @@ def build_task(args: argparse.Namespace):
             "hidden_units": args.hidden,
             "seed": args.seed,
             "models": args.models,
+            "strategy": args.strategy,
         }
     )
     return TrainTask(config, data_dir=args.data_dir, logs_dir=args.logs)
@@ -59,7 +67,7 @@ def build_task(args: argparse.Namespace):
 
 ARGUMENT_OF_FIELD = {
     "epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr", "dropout": "--dropout",
-    "hidden_units": "--hidden", "seed": "--seed", "models": "--models",
+    "hidden_units": "--hidden", "seed": "--seed", "models": "--models", "strategy": "--strategy",
 }
 
 

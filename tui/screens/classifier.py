@@ -36,6 +36,7 @@ FIELDS = (
     ("dropout", "Dropout", "Dropout rate after the hidden layer, in [0, 1)."),
     ("hidden_units", "Hidden units", "Width of the hidden Dense layer."),
     ("seed", "Seed", "Random seed; empty for none."),
+    ("strategy", "Strategy", "default (one device), mirrored (all local GPUs) or multiworker (TF_CONFIG)."),
 )
 
 
