@@ -55,6 +55,47 @@ def machine(dtype: str) -> dict:
     }
 
 
+def measure(sizes: str, rounds: int, warmup: int, dtype: str) -> dict:
+    """TensorFlow and NumPy on the CPU at each size, timed the devices task's way."""
+    sizes_, dtype = parse_sizes(sizes), parse_dtype(dtype)
+    tf_backend, np_backend = TensorFlowBackend(), NumpyBackend()
+    tf_cpu, np_cpu = tf_backend.devices()[0], np_backend.devices()[0]
+    peak = cpu_peak_gflops(dtype, read_cpuinfo())
+    results = []
+    for n in sizes_:
+        entry: dict = {"size": n}
+        for key, backend, device in (("tensorflow", tf_backend, tf_cpu), ("numpy", np_backend, np_cpu)):
+            a, b = backend.make_inputs(device, n, dtype)
+            times = time_products(backend, device, a, b, rounds, warmup)
+            del a, b
+            stats = timing_stats(times, n)
+            entry[key] = {**{k: round(v, 4) for k, v in stats.items()},
+                          "times_ms": [round(t * 1e3, 4) for t in times], "rejected": plausibility(n, times, peak)}
+        entry["ratio_tf_over_numpy"] = round(entry["tensorflow"]["gflops"] / entry["numpy"]["gflops"], 3)
+        results.append(entry)
+    if hasattr(np_backend, "close"):
+        np_backend.close()
+    return {
+        "benchmark": "matmul", "dtype": dtype, "rounds": rounds, "warmup": warmup,
+        "plausible_peak_gflops": round(peak, 1),
+        "method": "median of rounds after warm-up products; clock stopped after a sum of the whole "
+                  "result was fetched to the host (time.perf_counter)",
+        "results": results,
+    }
+
+
+def table(report: dict) -> str:
+    lines = [f"{report['dtype']}, median of {report['rounds']} rounds after {report['warmup']} warm-up; "
+             f"plausible peak ≤ {report['plausible_peak_gflops']:.0f} GFLOP/s", "",
+             "| n | TF ms | TF GFLOP/s | NumPy ms | NumPy GFLOP/s | TF / NumPy |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for e in report["results"]:
+        flag = " (implausible: rejected)" if e["tensorflow"]["rejected"] or e["numpy"]["rejected"] else ""
+        lines.append(f"| {e['size']} | {e['tensorflow']['median_ms']:.2f} | {e['tensorflow']['gflops']:.1f} | "
+                     f"{e['numpy']['median_ms']:.2f} | {e['numpy']['gflops']:.1f} | {e['ratio_tf_over_numpy']:.2f}×{flag} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,2000,4000")
@@ -62,52 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     args = parser.parse_args(argv)
-    sizes, dtype = parse_sizes(args.sizes), parse_dtype(args.dtype)
-
-    tf_backend, np_backend = TensorFlowBackend(), NumpyBackend()
-    tf_cpu = tf_backend.devices()[0]
-    np_cpu = np_backend.devices()[0]
-    info = machine(dtype)
-    peak = info["cpu_peak_gflops_estimate"]
+    info = machine(args.dtype)
     print(f"{info['processor']} · {info['cpu']['model']} · {info['cpu_count']} CPUs · "
           f"TF {info['tensorflow']} · NumPy {info['numpy']} ({info['numpy_blas'].get('name', '?')})")
-    print(f"{dtype}, median of {args.rounds} rounds after {args.warmup} warm-up; plausible peak ≤ {peak:.0f} GFLOP/s\n")
-
-    results = []
-    header = f"{'n':>6} | {'TF ms':>10} | {'TF GFLOP/s':>10} | {'NumPy ms':>10} | {'NumPy GFLOP/s':>13} | {'TF/NumPy':>8}"
-    print(header)
-    print("-" * len(header))
-    for n in sizes:
-        entry: dict = {"size": n}
-        for key, backend, device in (("tensorflow", tf_backend, tf_cpu), ("numpy", np_backend, np_cpu)):
-            a, b = backend.make_inputs(device, n, dtype)
-            times = time_products(backend, device, a, b, args.rounds, args.warmup)
-            del a, b
-            stats = timing_stats(times, n)
-            reason = plausibility(n, times, peak)
-            entry[key] = {**{k: round(v, 4) for k, v in stats.items()},
-                          "times_ms": [round(t * 1e3, 4) for t in times], "rejected": reason}
-        tf_g, np_g = entry["tensorflow"]["gflops"], entry["numpy"]["gflops"]
-        entry["ratio_tf_over_numpy"] = round(tf_g / np_g, 3)
-        results.append(entry)
-        flag = "  (implausible: rejected)" if entry["tensorflow"]["rejected"] or entry["numpy"]["rejected"] else ""
-        print(f"{n:>6} | {entry['tensorflow']['median_ms']:>10.2f} | {tf_g:>10.1f} | "
-              f"{entry['numpy']['median_ms']:>10.2f} | {np_g:>13.1f} | {tf_g / np_g:>7.2f}×{flag}", flush=True)
-
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    report = measure(args.sizes, args.rounds, args.warmup, args.dtype)
+    print(table(report))
+    payload = {**report, "created_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": info}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"matmul-{stamp}.json"
-    payload = {
-        "benchmark": "matmul",
-        "created_at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "dtype": dtype, "rounds": args.rounds, "warmup": args.warmup,
-        "method": "median of rounds after warm-up products; clock stopped after a sum of the whole "
-                  "result was fetched to the host (time.perf_counter)",
-        "machine": info,
-        "results": results,
-    }
+    path = RESULTS / f"matmul-{_dt.datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(to_json(payload), encoding="utf-8")
-    print(f"\nwrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    print(f"\nwrote {path}")
     return 0
 
 
