@@ -23,7 +23,7 @@ from .errors import FmnistError
 from .summaries import SUMMARY_JSON, SUMMARY_MD
 from .training.summary import comparison_rows
 
-TASKS = ("train", "devices", "jacobian", "eigen")
+TASKS = ("train", "devices", "jacobian", "eigen", "report")
 STATUSES = ("running", "interrupted", "completed", "cancelled", "failed")
 # A "running" summary not rewritten for this long is taken to belong to a process that is gone.
 STALE_AFTER_SECONDS = 600.0
@@ -233,6 +233,10 @@ def run_headline(task: str, summary: Mapping[str, Any]) -> str:
         if not peaks:
             return ""
         return " · ".join(f"{d} {_gflops(v)}" for d, v in peaks.items()) + " GFLOP/s"
+    if task == "report":
+        runs = summary.get("runs")
+        count = len(runs) if isinstance(runs, list) else 0
+        return f"report of {count} run{'s' if count != 1 else ''}"
     if task in ("jacobian", "eigen"):
         match = summary.get("match")
         if match is True:

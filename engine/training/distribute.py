@@ -43,4 +43,5 @@ def describe_strategy(strategy) -> dict:
         devices = list(strategy.extended.worker_devices)
     except RuntimeError:  # the default strategy has no device list: it uses the default device
         devices = []
-    return {"class": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync, "devices": devices}
+    name = type(strategy).__name__.lstrip("_").replace("DefaultDistributionStrategy", "DefaultStrategy")
+    return {"class": name, "replicas": strategy.num_replicas_in_sync, "devices": devices}

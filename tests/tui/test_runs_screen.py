@@ -104,7 +104,7 @@ async def test_filter_and_sort_keys(app):
         assert row_ids(screen) == ["20261104-090000-train", "20261101-090000-train"]
         await pilot.press("f")  # → devices
         assert row_ids(screen) == ["20261102-090000-devices"]
-        await pilot.press("f", "f", "f")  # → jacobian → eigen → all
+        await pilot.press("f", "f", "f", "f")  # → jacobian → eigen → report → all
         assert len(row_ids(screen)) == 5
         await pilot.press("o")  # date → task, A to Z
         assert [cell(screen, r, "task") for r in row_ids(screen)] == ["devices", "eigen", "jacobian", "train", "train"]
@@ -233,3 +233,31 @@ async def test_refresh_picks_up_new_runs_and_an_empty_dir_is_fine(tmp_path):
         await pilot.press("r")
         await pilot.pause()
         assert row_ids(screen) == ["20261106-090000-train"]
+
+
+async def test_a_report_is_assembled_from_selected_runs(app, runs_dir):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        table = screen.query_one(DataTable)
+        # newest first: the damaged eigen run, then the second training run, then jacobian…
+        ids = [screen.shown[i].run_id for i in range(len(screen.shown))]
+        table.move_cursor(row=ids.index("20261104-090000-train"))
+        await pilot.press("space")
+        table.move_cursor(row=ids.index("20261103-090000-jacobian"))
+        await pilot.press("space")
+        table.move_cursor(row=ids.index("20261105-090000-eigen"))
+        await pilot.press("space")  # damaged: refused
+        await pilot.pause()
+        assert screen.for_report == ["20261104-090000-train", "20261103-090000-jacobian"]
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, RunSummaryScreen)
+        [report_dir] = [p for p in runs_dir.iterdir() if p.name.endswith("-report")]
+        text = (report_dir / "report.md").read_text()
+        assert "## 1. Classifier" in text and "## 3. Jacobian" in text and "## 2." not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert any(r.task == "report" for r in app.screen.records)

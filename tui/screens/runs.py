@@ -40,6 +40,7 @@ STATUS_STYLES = {
     "interrupted": "dark_orange",
 }
 MARKS = ("A", "B")
+REPORTABLE = ("train", "devices", "jacobian", "eigen")
 MAX_HEADLINE = 44  # keeps the table inside 100 columns; the line below it shows it all
 
 
@@ -82,11 +83,13 @@ as *damaged* with the reason; open it to see what is there, or delete it.
 | --- | --- |
 | `↑` `↓` | select a run |
 | `Enter` | open the run's `summary.md` (`Esc` closes it) |
-| `f` | filter by task: all → train → devices → jacobian → eigen |
+| `f` | filter by task: all → train → devices → jacobian → eigen → report |
 | `o` | sort by the next column (or click a column header; click again to reverse) |
 | `O` | reverse the sort order |
 | `m` | mark / unmark a training run for comparison (A, then B) |
 | `x` | compare the two marked training runs: config differences, results, curves |
+| `space` | select / unselect a run for a report (•) |
+| `R` | assemble one Markdown report from the selected runs (none selected: the latest completed run of each task), kept as a run of its own |
 | `d` | delete the selected run's directory (asks first) |
 | `r` | re-read the runs directory |
 """
@@ -98,6 +101,8 @@ as *damaged* with the reason; open it to see what is there, or delete it.
         Binding("O", "reverse_sort", "Reverse", id="reverse-sort", show=False),
         Binding("m", "mark", "Mark", id="mark", tooltip="Mark a training run for comparison"),
         Binding("x", "compare", "Compare", id="compare", tooltip="Compare the two marked runs"),
+        Binding("space", "toggle_report", "Select", id="select", tooltip="Select the run for a report"),
+        Binding("R", "report", "Report", id="report", tooltip="One report.md from the selected runs"),
         Binding("d", "delete", "Delete", id="delete", tooltip="Delete the selected run"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Re-read the runs directory"),
     ]
@@ -110,6 +115,7 @@ as *damaged* with the reason; open it to see what is there, or delete it.
         self.sort_key = "started_at"
         self.sort_reverse = True
         self.marked: list[str] = []  # run ids, A then B
+        self.for_report: list[str] = []  # run ids selected for a report, in selection order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,6 +146,7 @@ as *damaged* with the reason; open it to see what is there, or delete it.
         self.records = list_runs(self.runs_dir)
         ids = {r.run_id for r in self.records}
         self.marked = [m for m in self.marked if m in ids]
+        self.for_report = [m for m in self.for_report if m in ids]
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -161,7 +168,8 @@ as *damaged* with the reason; open it to see what is there, or delete it.
         self.refresh_bindings()
 
     def mark_of(self, run_id: str) -> str:
-        return MARKS[self.marked.index(run_id)] if run_id in self.marked else ""
+        letter = MARKS[self.marked.index(run_id)] if run_id in self.marked else ""
+        return letter + ("•" if run_id in self.for_report else "")
 
     @property
     def selected(self) -> RunRecord | None:
@@ -295,6 +303,50 @@ as *damaged* with the reason; open it to see what is there, or delete it.
             self.notify(str(exc), severity="error", title="Compare")
             return
         self.app.push_screen(RunCompareScreen(a, b, comparison))
+
+    def action_toggle_report(self) -> None:
+        record = self.selected
+        if record is None:
+            return
+        if record.run_id in self.for_report:
+            self.for_report.remove(record.run_id)
+        elif record.summary is None or record.task not in REPORTABLE:
+            why = f"it is damaged ({record.damaged})" if record.summary is None else f"it is a {record.task}"
+            self.notify(f"This run cannot go into a report: {why}.", severity="warning", title="Report")
+            return
+        else:
+            self.for_report.append(record.run_id)
+        self.rebuild()
+
+    def report_records(self) -> list[RunRecord]:
+        """The selected runs, or else the newest completed run of each task."""
+        if self.for_report:
+            by_id = {r.run_id: r for r in self.records}
+            return [by_id[i] for i in self.for_report if i in by_id]
+        newest: dict[str, RunRecord] = {}
+        for record in sort_runs(self.records, "started_at", True):
+            if record.summary is not None and record.status == "completed" and record.task in REPORTABLE:
+                newest.setdefault(record.task, record)
+        return list(newest.values())
+
+    def action_report(self) -> None:
+        from fmnist_tui.engine.report import save_report_run
+
+        chosen = self.report_records()
+        if not chosen:
+            self.notify("No completed runs to report on yet.", severity="warning", title="Report")
+            return
+        try:
+            path = save_report_run(self.runs_dir, [r.summary for r in chosen])
+        except OSError as exc:
+            self.notify(f"Could not write the report: {exc}", severity="error", title="Report")
+            return
+        self.for_report = []
+        self.refresh_runs()
+        self.notify(f"Report of {len(chosen)} run(s): {path}", title="Report", timeout=6)
+        record = next((r for r in self.records if r.path == path.parent), None)
+        if record is not None:
+            self.app.push_screen(RunSummaryScreen(record))
 
     def action_delete(self) -> None:
         record = self.selected
