@@ -504,6 +504,9 @@ class TensorFlowBackend:
         self.tf.config.experimental.enable_tensor_float_32_execution(bool(enabled))
 
 
+SETTLE_SECONDS = 0.1  # pause between two backends' timings (see `_run`)
+
+
 class NumpyBackend:
     """The reference: `numpy.matmul` on the host (NumPy's BLAS, synchronous)."""
 
@@ -900,6 +903,11 @@ class DevicesTask(Task):
                     ctx.emit(Progress(done, total, f"{label_base} · {what}", max(0.0, eta())))
 
             ctx.check_cancelled()
+            if index and be is not work[index - 1][1]:
+                # TensorFlow's worker threads spin for a moment after their last op; NumPy's
+                # BLAS threads, started meanwhile, were measured here to take 16 ms instead
+                # of 0.1 ms for a 200×200 product. Let them go idle first.
+                time.sleep(SETTLE_SECONDS)
             a, b = be.make_inputs(dev, n, cfg.dtype)
             placed = be.placement(a)
             if placed and not placed.endswith(dev.id):
