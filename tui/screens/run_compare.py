@@ -23,26 +23,12 @@ PALETTES = {"A": ("blue+", "cyan+", "green+", "white"), "B": ("red+", "orange+",
 class OverlaidCurves(TrainingCurves):
     """`TrainingCurves` whose series ("A keras", "B lowlevel", …) get colours by run."""
 
-    def redraw(self) -> None:
-        from textual_plotext import PlotextPlot
-
-        for metric in ("loss", "accuracy"):
-            plot = self.query_one(f"#curve-{metric}", PlotextPlot)
-            plt = plot.plt
-            plt.clear_data()
-            plt.clear_figure()
-            plt.title(metric.capitalize())
-            plt.xlabel("epoch")
-            used: dict[str, int] = {}
-            for label, epochs in self.history.items():
-                run = label.split(" ", 1)[0]
-                palette = PALETTES.get(run, PALETTES["A"])
-                xs = [e["epoch"] for e in epochs]
-                for kind, key in (("train", metric), ("test", f"test_{metric}")):
-                    color = palette[used.get(run, 0) % len(palette)]
-                    used[run] = used.get(run, 0) + 1
-                    plt.plot(xs, [e[key] for e in epochs], label=f"{label} {kind}", marker="braille", color=color)
-            plot.refresh()
+    def series_color(self, label: str, index: int) -> str | None:
+        run = label.split(" ", 1)[0]
+        palette = PALETTES.get(run, PALETTES["A"])
+        # each run's models take consecutive colours from its palette, train then test
+        models = [name for name in self.history if name.split(" ", 1)[0] == run]
+        return palette[(2 * models.index(label) + index) % len(palette)]
 
 
 def config_value(value: Any) -> str:

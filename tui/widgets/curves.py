@@ -27,6 +27,10 @@ class TrainingCurves(Horizontal):
         self.history.setdefault(model, []).append(dict(logs))
         self.redraw()
 
+    def series_color(self, label: str, index: int) -> str | None:
+        """The colour of a series (`index` counts a label's series); None: plotext's own."""
+        return None
+
     def redraw(self) -> None:
         for metric in ("loss", "accuracy"):
             plot = self.query_one(f"#curve-{metric}", PlotextPlot)
@@ -35,8 +39,10 @@ class TrainingCurves(Horizontal):
             plt.clear_figure()
             plt.title(metric.capitalize())
             plt.xlabel("epoch")
-            for model, epochs in self.history.items():
+            for label, epochs in self.history.items():
                 xs = [e["epoch"] for e in epochs]
-                plt.plot(xs, [e[metric] for e in epochs], label=f"{model} train", marker="braille")
-                plt.plot(xs, [e[f"test_{metric}"] for e in epochs], label=f"{model} test", marker="braille")
+                for index, (kind, key) in enumerate((("train", metric), ("test", f"test_{metric}"))):
+                    color = self.series_color(label, index)
+                    style = {"color": color} if color else {}
+                    plt.plot(xs, [e[key] for e in epochs], label=f"{label} {kind}", marker="braille", **style)
             plot.refresh()
