@@ -1,0 +1,162 @@
+"""The Jacobian and Eigen screens driven as a user would: the original examples, bad input
+shown next to its field (nothing runs), complex and defective matrices."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from textual.widgets import Input
+
+from fmnist_tui.tui.app import make_app
+from fmnist_tui.tui.screens.eigen import EigenScreen
+from fmnist_tui.tui.screens.home import HomeScreen
+from fmnist_tui.tui.screens.jacobian import JacobianScreen
+from fmnist_tui.tui.widgets.form import FormField
+
+SIZE = (100, 30)
+MALICIOUS = "__import__('os').system('ls')"
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", describe_environment=False)
+
+
+async def open_screen(pilot, key: str, kind):
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, kind)
+    return pilot.app.screen
+
+
+def set_field(screen, name: str, value: str) -> None:
+    screen.query_one(f"#input-{name}", Input).value = value
+
+
+def error_of(screen, name: str) -> str:
+    return screen.query_one(f"#field-{name}", FormField).error
+
+
+async def compute(pilot, group: str, key: str = "s") -> None:
+    await pilot.press(key)
+    await pilot.pause()
+    for worker in [w for w in pilot.app.workers if w.group == group]:
+        await worker.wait()
+    await pilot.pause()
+
+
+def no_runs(app) -> bool:
+    runs = app.settings.runs_dir
+    return not runs.exists() or not any(runs.iterdir())
+
+
+def test_modules_import_neither_tensorflow_nor_sympy():
+    code = (
+        "import fmnist_tui.tui.screens.jacobian, fmnist_tui.tui.screens.eigen\n"
+        "import fmnist_tui.tui.commands.jacobian, fmnist_tui.tui.commands.eigen\n"
+        "import sys\nprint('\\n'.join(sys.modules))"
+    )
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    assert "fmnist_tui.tui.widgets.calculus" in loaded
+    assert not loaded & {"tensorflow", "keras", "sympy"}
+
+
+async def test_jacobian_original_example_from_home_key_3(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "3", JacobianScreen)
+        assert screen.query_one("#input-expr", Input).value == "3*x**2 + 2*x + 3"
+        assert screen.query_one("#input-at", Input).value == "1,3"
+        assert screen.badge_text == "not run"
+        await compute(pilot, "jacobian")
+        assert not screen.running
+        result = screen.result
+        assert result.autodiff.gradient == (8.0, 20.0)
+        assert result.autodiff.jacobian == ((8.0, 0.0), (0.0, 20.0))
+        assert result.comparison.match
+        assert screen.badge_text == "✓ match"
+        text = screen.output_text(80)
+        for expected in ("f′(x) = 6⋅x + 2", "⎡6⋅x₁ + 2", "tape.gradient(y, x) = (8, 20)", "column sums",
+                         "∂f₂/∂x₂", "max abs error", "tolerance 1e-09"):
+            assert expected in text, expected
+        assert "(8, 20)" in screen.status_text and "Summary: " in screen.status_text
+        summary = json.loads((screen.last_summary_path.parent / "summary.json").read_text())
+        assert summary["task"] == "jacobian" and summary["status"] == "completed" and summary["match"] is True
+        assert str(screen.last_summary_path.parent.name) in screen.status_text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_jacobian_bad_input_is_shown_next_to_its_field_and_nothing_runs(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "3", JacobianScreen)
+        set_field(screen, "expr", MALICIOUS)
+        set_field(screen, "tolerance", "2")
+        await compute(pilot, "jacobian")
+        assert "'__import__' is not allowed" in error_of(screen, "expr")
+        assert "between 0 and 1" in error_of(screen, "tolerance")
+        assert error_of(screen, "at") == "" and error_of(screen, "vars") == ""
+        assert not screen.running and screen.handle is None and screen.result is None
+        assert screen.badge_text == "not run" and no_runs(app)
+        # fixed, and started with Enter in a field: the errors go away and it runs
+        set_field(screen, "expr", "[x*y, sin(x) + y**2]")
+        set_field(screen, "at", "1,2")
+        set_field(screen, "tolerance", "1e-9")
+        screen.query_one("#input-at", Input).focus()
+        await compute(pilot, "jacobian", key="enter")
+        assert error_of(screen, "expr") == "" and error_of(screen, "tolerance") == ""
+        assert screen.badge_text == "✓ match"
+        assert "cos(1)" in screen.output_text(80) and "is not the Jacobian" in screen.output_text(80)
+
+
+async def test_eigen_original_example_from_home_key_4(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "4", EigenScreen)
+        assert screen.query_one("#input-matrix", Input).value == "[[3,2],[2,3]]"
+        await compute(pilot, "eigen")
+        result = screen.result
+        assert [p.text for p in result.symbolic.pairs] == ["1", "5"]
+        assert sorted(round(v.real, 9) for v in result.numeric.values) == [1.0, 5.0]
+        assert result.numeric.method == "eigh" and result.verification.match
+        assert screen.badge_text == "✓ match"
+        text = screen.output_text(80)
+        for expected in ("λ  - 6⋅λ + 5", "= (λ - 5)⋅(λ - 1)", "λ = 1: v₁ = −v₂", "λ = 5: v₁ = v₂",
+                         "tf.linalg.eigh", "‖Av − λv‖", "alg.", "geom."):
+            assert expected in text, expected
+        assert "λ = 1, 5" in screen.status_text
+        summary = json.loads((screen.last_summary_path.parent / "summary.json").read_text())
+        assert summary["task"] == "eigen" and summary["match"] is True
+
+
+async def test_eigen_malformed_matrix_is_shown_next_to_the_field(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "4", EigenScreen)
+        set_field(screen, "matrix", "[[1,2],[3]]")
+        await compute(pilot, "eigen")
+        assert "ragged" in error_of(screen, "matrix")
+        assert not screen.running and screen.handle is None and no_runs(app)
+        set_field(screen, "matrix", MALICIOUS)
+        await compute(pilot, "eigen")
+        assert "not allowed" in error_of(screen, "matrix") and no_runs(app)
+
+
+async def test_eigen_rotation_and_defective_matrices_are_explained(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "4", EigenScreen)
+        set_field(screen, "matrix", "[[0,-1],[1,0]]")
+        await compute(pilot, "eigen")
+        result = screen.result
+        assert sorted((v.real, v.imag) for v in result.numeric.values) == [(0.0, -1.0), (0.0, 1.0)]
+        assert result.numeric.method == "eig" and screen.badge_text == "✓ match"
+        text = screen.output_text(80)
+        assert "λ  + 1" in text and "−i" in text and "complex eigenvalues" in text
+        set_field(screen, "matrix", "[[1,1],[0,1]]")
+        await compute(pilot, "eigen")
+        (pair,) = screen.result.symbolic.pairs
+        assert (pair.algebraic_multiplicity, pair.geometric_multiplicity) == (2, 1)
+        text = screen.output_text(80)
+        assert "defective" in text and "not diagonalisable" in text and "(λ - 1)" in text
+        assert screen.badge_text == "✓ match"

@@ -1,0 +1,71 @@
+"""The Eigen screen: exact eigenpairs (SymPy) of a square matrix against tf.linalg's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+
+from ..commands.eigen import DEFAULT_MATRIX, DEFAULT_TOLERANCE, eigen_sections, exact_text
+from ..widgets.calculus import CalculusScreen
+
+
+class EigenScreen(CalculusScreen):
+    CSS_PATH = "../calculus.tcss"
+
+    HELP = """\
+## Eigen
+
+Finds the eigenpairs of a square matrix two ways — exactly with SymPy, from the
+characteristic polynomial det(A − λI), and numerically with `tf.linalg.eigh` (symmetric A)
+or `tf.linalg.eig` (otherwise) — and checks each numeric pair: its residual ‖Av − λv‖, its
+distance to the exact eigenvalue and its angle to the exact eigenspace.
+
+* **Matrix**: nested lists, up to 6×6, real entries: `[[3,2],[2,3]]` (the original
+  exercise: λ = 5 with v₁ = v₂ and λ = 1 with v₁ = −v₂, from λ² − 6λ + 5), `[[0,-1],[1,0]]`
+  (a rotation: complex λ = ±i), `[[1,1],[0,1]]` (defective: λ = 1 twice, one eigenvector).
+  Entries may be fractions or expressions such as `1/2`, `sqrt(2)`, `pi/4`.
+* **Tolerance**: for eigenvalues and residuals, relative to the size of A (looser, and
+  explained, for defective eigenvalues, which floating point can only find to about √ε).
+
+The result shows A, det(A − λI) expanded and factored, the exact eigenvalues with their
+algebraic and geometric multiplicities and eigenspaces, the numeric pairs with residuals,
+the ✓/✗ badge and notes on complex, repeated and defective cases. Each run is saved in
+`runs/<run-id>/`.
+
+Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll the result ·
+**Esc** home · **?** help · **q** quit
+"""
+
+    FIELDS = (
+        ("matrix", "Matrix", DEFAULT_MATRIX, "A square matrix as nested lists, e.g. [[3,2],[2,3]]", "[[3,2],[2,3]]"),
+        ("tolerance", "Tolerance", DEFAULT_TOLERANCE, "Match tolerance in (0, 1)", "1e-9"),
+    )
+    SECTION = "eigen"
+    FORM_TITLE = "Eigen"
+    RESULT_EVENT = "EigenComputed"
+    INTRO = """\
+[b]The original exercise[/b]
+
+A = [[3, 2], [2, 3]]: det(A − λI) = λ² − 6λ + 5 = (λ − 5)(λ − 1), so λ = 5 with \
+eigenvectors v₁ = v₂, and λ = 1 with v₁ = −v₂.
+
+Press [b]s[/b] (or Enter in the field) to compute the eigenpairs exactly with SymPy and \
+numerically with [b]tf.linalg[/b], and compare. Try [b][[0,-1],[1,0]][/b] (complex) or \
+[b][[1,1],[0,1]][/b] (defective)."""
+
+    def make_task(self, values: dict[str, str]):
+        from fmnist_tui.engine.calculus.tasks import EigenTask
+
+        return EigenTask(values["matrix"], values["tolerance"])
+
+    def sections(self, result: Any):
+        return eigen_sections(result)
+
+    def headline(self, result: Any) -> str:
+        values = ", ".join(exact_text(p.value) for p in result.symbolic.pairs)
+        return f"λ = {values} (tf.linalg.{result.numeric.method})"
+
+    @work(exclusive=True, group="eigen", exit_on_error=False)
+    async def run_task(self, values: dict[str, str], runs_dir) -> None:
+        await self._run(values, runs_dir)
