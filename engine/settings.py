@@ -66,7 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jacobian", "expr", "3*x**2 + 2*x + 3", "expression or [list] of expressions"),
     Setting("jacobian", "at", "1,3", "the point"),
     Setting("jacobian", "vars", None, "variables in order (default: the free symbols, sorted)"),
+    Setting("jacobian", "tolerance", 1e-9, "largest accepted error, relative to max(1, |exact|)"),
     Setting("eigen", "matrix", "[[3,2],[2,3]]", "a square matrix"),
+    Setting("eigen", "tolerance", 1e-9, "largest accepted error, relative to max(1, |exact|)"),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -23,6 +23,9 @@ examples:
   fmnist-tui run train --epochs 3     train both classifiers headless
   fmnist-tui run devices --sizes 500,1000 --rounds 5
                                       time matrix products on CPU (and GPU)
+  fmnist-tui run jacobian --expr "[x*y, sin(x) + y**2]" --at "1,2"
+  fmnist-tui run eigen --matrix "[[0,-1],[1,0]]"
+  fmnist-tui run all --epochs 1 --sizes 500,1000 --rounds 3
   fmnist-tui run train --help         every option of a task
   fmnist-tui config                   the effective settings and where each comes from
 
@@ -64,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run a task headless (no TUI)", description="Run one task without the TUI.",
         epilog="examples:\n  fmnist-tui run train --epochs 3\n  fmnist-tui run devices --sizes 500,1000 --rounds 5\n"
+        '  fmnist-tui run jacobian --expr "3*x**2 + 2*x + 3" --at "1,3"\n'
+        '  fmnist-tui run eigen --matrix "[[3,2],[2,3]]"\n'
+        "  fmnist-tui run all --epochs 1 --sizes 500,1000 --rounds 3\n"
         "  fmnist-tui run TASK --help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -83,6 +83,10 @@ class HeadlessRenderer:
     def show_result(self, summary) -> None:
         """Print the task's result tables (overridden per task)."""
 
+    def exit_code(self, terminal: Event) -> int | None:
+        """A task-specific exit status for this ending, or None for the usual one."""
+        return None
+
     def _where(self, path: Path | None) -> None:
         if path is not None:
             self.console.print(f"Summary: {path} (and summary.json)")
@@ -121,6 +125,9 @@ def run_headless(task: "Task", runs_dir: Path | None, renderer: HeadlessRenderer
 
     with renderer:
         terminal = asyncio.run(consume())
+    special = renderer.exit_code(terminal)
+    if special is not None:
+        return special
     if isinstance(terminal, RunFinished):
         return EXIT_OK
     if isinstance(terminal, RunCancelled):

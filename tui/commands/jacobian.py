@@ -340,15 +340,8 @@ def sections_renderable(sections: Sequence[tuple[str, RenderableType]]) -> Group
 
 
 class CalculusRenderer(HeadlessRenderer):
-    """Shared by `run jacobian` and `run eigen`: the derivation, the verdict, and exit 1 on ✗.
+    """Shared by `run jacobian` and `run eigen`: the derivation, the verdict, and exit 1 on ✗."""
 
-    `run_headless` returns 0 for any completed run; to give scripts exit status 1 on a
-    mismatch, leaving the `with renderer:` block raises SystemExit(1) after a completed
-    run whose summary says match = false (unless `exit_on_mismatch` is False, e.g. when
-    the caller applies `exit_code` itself).
-    """
-
-    exit_on_mismatch = True
     match_text = "the numeric result agrees with the exact one"
     mismatch_text = "the numeric result disagrees with the exact one"
 
@@ -356,20 +349,9 @@ class CalculusRenderer(HeadlessRenderer):
         super().__init__(*args, **kwargs)
         self.progress.live.transient = True  # a run takes a second or two; keep the output clean
         self.result: Any = None
-        self.terminal: Event | None = None
 
-    def __exit__(self, *exc: Any) -> None:
-        super().__exit__(*exc)
-        if exc and exc[0] is not None:
-            return
-        code = exit_code(self.terminal)
-        if code is not None and self.exit_on_mismatch:
-            raise SystemExit(code)
-
-    def handle(self, event: Event) -> None:
-        if isinstance(event, RunFinished) or type(event).__name__ in ("RunFailed", "RunCancelled"):
-            self.terminal = event
-        super().handle(event)
+    def exit_code(self, terminal: Event) -> int | None:
+        return exit_code(terminal)
 
     def on_log(self, event) -> None:
         if event.level != "info":  # the derivation is printed in full at the end
