@@ -227,8 +227,9 @@ def run_app(args: argparse.Namespace) -> int:
         return _fail_on_config_file(exc, Console(stderr=True, highlight=False, soft_wrap=True))
     from .app import make_app
 
-    # the forms start from the user's environment and config file
-    defaults = {name: item.value for name, item in resolve({s.section for s in SETTINGS}, config=config).items()}
+    # the forms start from the user's environment and config file (else their own defaults)
+    resolved = resolve({s.section for s in SETTINGS}, config=config)
+    defaults = {name: item.value for name, item in resolved.items() if item.origin != "default"}
     app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs), defaults=defaults)
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log"):
         app.run()

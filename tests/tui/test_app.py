@@ -40,15 +40,25 @@ async def wait_for_run(pilot, screen) -> None:
     await pilot.pause()
 
 
-async def test_home_lists_tasks_and_marks_unbuilt_ones(app):
-    async with app.run_test(size=SIZE) as pilot:
+async def test_home_lists_every_task(app):
+    async with app.run_test(size=SIZE):
         assert isinstance(app.screen, HomeScreen)
         options = app.screen.query_one("#task-list")
-        assert options.get_option("classifier").disabled is False
-        for mode in ("devices", "jacobian", "eigen", "runs"):
-            if mode not in app.MODES:
-                assert options.get_option(mode).disabled is True
-                assert "not available yet" in str(options.get_option(mode).prompt)
+        for mode in ("classifier", "devices", "jacobian", "eigen", "runs"):
+            assert options.get_option(mode).disabled is False
+
+
+async def test_a_task_without_its_screen_is_shown_as_not_available(app, monkeypatch):
+    from fmnist_tui.tui.app import FmnistApp
+
+    monkeypatch.setattr(FmnistApp, "MODES", {k: v for k, v in FmnistApp.MODES.items() if k != "runs"})
+    async with app.run_test(size=SIZE) as pilot:
+        option = app.screen.query_one("#task-list").get_option("runs")
+        assert option.disabled is True and "not available yet" in str(option.prompt)
+        await pilot.press("5")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert any("not available yet" in str(n.message) for n in app._notifications)
 
 
 async def test_number_key_and_arrows_open_the_classifier_and_escape_returns(app):

@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import (
     Button, Checkbox, DataTable, Footer, Header, Log, Static, TabbedContent, TabPane,
 )
@@ -27,6 +23,7 @@ from fmnist_tui.engine.training.summary import COMPARISON_ROWS
 from ..widgets.curves import TrainingCurves
 from ..widgets.form import FormField
 from ..widgets.model_progress import ModelProgress
+from .task_screen import TaskScreen
 
 # (config field, label, tooltip)
 FIELDS = (
@@ -40,7 +37,7 @@ FIELDS = (
 )
 
 
-class ClassifierScreen(Screen[None]):
+class ClassifierScreen(TaskScreen):
     HELP = """\
 ## Classifier
 
@@ -51,18 +48,12 @@ timings are fair. The tabs show the comparison table, loss and accuracy curves, 
 epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --logdir logs`).
 """
 
-    BINDINGS = [
-        Binding("s", "start", "Start", id="start", tooltip="Start training with these settings"),
-        Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps what completed)"),
-    ]
-
-    running: reactive[bool] = reactive(False, bindings=True)
+    RUN_GROUP = "train"
+    STATUS_ID = "#run-status"
+    CANCELLING_TEXT = "Cancelling… (stops within a batch)"
 
     def __init__(self) -> None:
         super().__init__()
-        self.handle = None
-        self.run_id: str | None = None
-        self.last_summary_path = None
         self._epochs: dict[str, list[dict]] = {}
         self._samples: dict[str, int] = {}
 
@@ -125,68 +116,18 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
             return None
         return TrainConfig.parse(raw)
 
-    # ---- actions -----------------------------------------------------------------------
+    # ---- the run -----------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "start":
-            return not self.running
-        if action == "cancel":
-            return self.running
-        return True
-
-    def watch_running(self, running: bool) -> None:
-        self.query_one("#start", Button).disabled = running
-        self.query_one("#cancel", Button).disabled = not running
-
-    @on(Button.Pressed, "#start")
-    def _start_pressed(self) -> None:
-        self.action_start()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    def action_start(self) -> None:
-        if self.running:
-            return
+    async def create_task(self):
         config = self.read_config()
         if config is None:
             self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
-            return
-        from fmnist_tui.engine.runner import check_output_dir
+            return None
         from fmnist_tui.engine.training.task import TrainTask
 
         settings = self.app.settings
-        try:
-            runs_dir = check_output_dir(settings.runs_dir)
-        except ConfigError as exc:
-            self.notify(str(exc), severity="error", title="Cannot save runs")
-            return
-        task = TrainTask(config, data_dir=settings.data_dir, logs_dir=settings.logs_dir, data_loader=settings.data_loader)
         self._prepare(config)
-        self.running = True
-        self.run_task(task, runs_dir)
-
-    def action_cancel(self) -> None:
-        self.cancel_run()
-
-    def cancel_run(self) -> None:
-        if self.handle is not None and self.running:
-            self.handle.cancel()
-            self.query_one("#run-status", Static).update("Cancelling… (stops within a batch)")
-
-    # ---- the run -----------------------------------------------------------------------
-
-    @work(exclusive=True, group="train", exit_on_error=False)
-    async def run_task(self, task, runs_dir) -> None:
-        from fmnist_tui.engine.runner import start_run
-
-        self.handle = start_run(task, runs_dir)
-        try:
-            async for event in self.handle.events():
-                self.show_event(event)
-        finally:
-            self.running = False
+        return TrainTask(config, data_dir=settings.data_dir, logs_dir=settings.logs_dir, data_loader=settings.data_loader)
 
     def _prepare(self, config: TrainConfig) -> None:
         self._epochs = {m: [] for m in config.models}

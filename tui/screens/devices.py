@@ -6,12 +6,8 @@ from typing import Any, Mapping
 
 from rich.markup import escape
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import (
     Button, DataTable, Footer, Header, Label, Log, ProgressBar, Static, TabbedContent, TabPane,
 )
@@ -25,6 +21,7 @@ from fmnist_tui.engine.events import (
 from ..widgets.bar_chart import GflopsChart
 from ..widgets.form import FormField
 from ..widgets.model_progress import format_eta
+from .task_screen import TaskScreen
 
 # (config field, label, default on this screen, tooltip). The defaults are quick on a small
 # CPU; the headless command defaults to the exercise's 500,1000,5000,10000 × 10 rounds.
@@ -108,7 +105,7 @@ def device_panel_text(
     return "\n".join(lines)
 
 
-class DevicesScreen(Screen[None]):
+class DevicesScreen(TaskScreen):
     CSS_PATH = "../devices.tcss"
     AUTO_FOCUS = "#results-table"  # not an input, so the s and c keys work at once
 
@@ -128,18 +125,12 @@ TF32: `auto`, `on`, `off`. Summaries go to `runs/<run-id>/`.
 Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
 """
 
-    BINDINGS = [
-        Binding("s", "start", "Start", id="start", tooltip="Start timing with these settings"),
-        Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps the rows that completed)"),
-    ]
-
-    running: reactive[bool] = reactive(False, bindings=True)
+    RUN_GROUP = "devices"
+    STATUS_ID = "#devices-status"
+    CANCELLING_TEXT = "Cancelling… (stops before the next product)"
 
     def __init__(self) -> None:
         super().__init__()
-        self.handle = None
-        self.run_id: str | None = None
-        self.last_summary_path = None
         self.rows: list[dict[str, Any]] = []
         self.gpu_present: bool | None = None
         self._gpu_requested = False
@@ -151,7 +142,8 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
             with Horizontal(id="devices-top"):
                 with Vertical(id="devices-form"):
                     for name, label, value, tooltip in FIELDS:
-                        yield FormField(name, label, value, tooltip=tooltip)
+                        value = self.app.settings.default("devices", name, value)
+                        yield FormField(name, label, str(value), tooltip=tooltip)
                     with Horizontal(classes="form-buttons"):
                         yield Button("Start (s)", id="start", variant="success", compact=True)
                         yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
@@ -224,67 +216,17 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
             self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
         return config
 
-    # ---- actions -----------------------------------------------------------------------
+    # ---- the run -----------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "start":
-            return not self.running
-        if action == "cancel":
-            return self.running
-        return True
-
-    def watch_running(self, running: bool) -> None:
-        self.query_one("#start", Button).disabled = running
-        self.query_one("#cancel", Button).disabled = not running
-
-    @on(Button.Pressed, "#start")
-    def _start_pressed(self) -> None:
-        self.action_start()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    def action_start(self) -> None:
-        if self.running:
-            return
+    async def create_task(self):
         config = self.read_config()
         if config is None:
             self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
-            return
+            return None
         from fmnist_tui.engine.devices import DevicesTask
-        from fmnist_tui.engine.runner import check_output_dir
 
-        try:
-            runs_dir = check_output_dir(self.app.settings.runs_dir)
-        except ConfigError as exc:
-            self.notify(str(exc), severity="error", title="Cannot save runs")
-            return
-        task = DevicesTask(config=config, check_memory=False)  # checked by read_config
         self._prepare(config)
-        self.running = True
-        self.run_task(task, runs_dir)
-
-    def action_cancel(self) -> None:
-        self.cancel_run()
-
-    def cancel_run(self) -> None:
-        if self.handle is not None and self.running:
-            self.handle.cancel()
-            self.query_one("#devices-status", Static).update("Cancelling… (stops before the next product)")
-
-    # ---- the run -----------------------------------------------------------------------
-
-    @work(exclusive=True, group="devices", exit_on_error=False)
-    async def run_task(self, task, runs_dir) -> None:
-        from fmnist_tui.engine.runner import start_run
-
-        self.handle = start_run(task, runs_dir)
-        try:
-            async for event in self.handle.events():
-                self.show_event(event)
-        finally:
-            self.running = False
+        return DevicesTask(config=config, check_memory=False)  # checked by read_config
 
     def _prepare(self, config: DevicesConfig) -> None:
         self._config = config

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import work
 
 from ..commands.eigen import DEFAULT_MATRIX, DEFAULT_TOLERANCE, eigen_sections, exact_text
 from ..widgets.calculus import CalculusScreen
@@ -42,6 +41,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
         ("tolerance", "Tolerance", DEFAULT_TOLERANCE, "Match tolerance in (0, 1)", "1e-9"),
     )
     SECTION = "eigen"
+    RUN_GROUP = "eigen"
     FORM_TITLE = "Eigen"
     RESULT_EVENT = "EigenComputed"
     INTRO = """\
@@ -65,7 +65,3 @@ numerically with [b]tf.linalg[/b], and compare. Try [b][[0,-1],[1,0]][/b] (compl
     def headline(self, result: Any) -> str:
         values = ", ".join(exact_text(p.value) for p in result.symbolic.pairs)
         return f"λ = {values} (tf.linalg.{result.numeric.method})"
-
-    @work(exclusive=True, group="eigen", exit_on_error=False)
-    async def run_task(self, values: dict[str, str], runs_dir) -> None:
-        await self._run(values, runs_dir)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import work
 
 from ..commands.jacobian import DEFAULT_AT, DEFAULT_EXPR, DEFAULT_TOLERANCE, jacobian_sections, vector_text
 from ..widgets.calculus import CalculusScreen
@@ -45,6 +44,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
         ("tolerance", "Tolerance", DEFAULT_TOLERANCE, "Match tolerance in (0, 1)", "1e-9"),
     )
     SECTION = "jacobian"
+    RUN_GROUP = "jacobian"
     FORM_TITLE = "Jacobian"
     RESULT_EVENT = "JacobianComputed"
     INTRO = """\
@@ -67,7 +67,3 @@ and compare. Edit the fields for any other function."""
     def headline(self, result: Any) -> str:
         problem = result.problem
         return f"tape.gradient at {problem.point_text()} = {vector_text(result.autodiff.gradient)}"
-
-    @work(exclusive=True, group="jacobian", exit_on_error=False)
-    async def run_task(self, values: dict[str, str], runs_dir) -> None:
-        await self._run(values, runs_dir)

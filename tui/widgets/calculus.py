@@ -20,10 +20,7 @@ from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from fmnist_tui.engine.errors import ConfigError
@@ -31,6 +28,7 @@ from fmnist_tui.engine.events import (
     Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
 )
 
+from ..screens.task_screen import TaskScreen
 from .form import FormField
 
 BADGE_STATES: dict[Any, tuple[str, str]] = {
@@ -78,15 +76,11 @@ def plain_text(renderable: RenderableType, width: int = 100) -> str:
     return console.file.getvalue()
 
 
-class CalculusScreen(Screen[None]):
+class CalculusScreen(TaskScreen):
     """Skeleton of a calculus task screen; subclasses set the class attributes and hooks."""
 
     AUTO_FOCUS = "#calc-results"  # not an input, so the s and c keys work at once
-
-    BINDINGS = [
-        Binding("s", "start", "Start", id="start", tooltip="Compute with these inputs (also Enter in a field)"),
-        Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the computation"),
-    ]
+    STATUS_ID = "#calc-status"
 
     # (field, label, default, tooltip, placeholder); the default may come from the user's config
     FIELDS: ClassVar[tuple[tuple[str, str, str, str, str], ...]] = ()
@@ -95,16 +89,10 @@ class CalculusScreen(Screen[None]):
     INTRO: ClassVar[str] = ""  # markup shown before the first run
     RESULT_EVENT: ClassVar[str] = ""  # the engine event carrying `result`
 
-    running: reactive[bool] = reactive(False, bindings=True)
-
     def __init__(self) -> None:
         super().__init__()
-        self.handle = None
-        self.run_id: str | None = None
-        self.last_summary_path = None
         self.result: Any = None
         self.summary: Mapping[str, Any] | None = None
-        self._cancel_requested = False
         self._badge_before: Any = None
         self._renderable: RenderableType = Text("")
 
@@ -175,26 +163,7 @@ class CalculusScreen(Screen[None]):
         for name, *_ in self.FIELDS:
             self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
 
-    # ---- actions -----------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "start":
-            return not self.running
-        if action == "cancel":
-            return self.running
-        return True
-
-    def watch_running(self, running: bool) -> None:
-        self.query_one("#start", Button).disabled = running
-        self.query_one("#cancel", Button).disabled = not running
-
-    @on(Button.Pressed, "#start")
-    def _start_pressed(self) -> None:
-        self.action_start()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
+    # ---- the run -----------------------------------------------------------------------
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -202,67 +171,31 @@ class CalculusScreen(Screen[None]):
         self.action_start()
 
     def action_start(self) -> None:
-        if self.running:
-            return
-        from fmnist_tui.engine.runner import check_output_dir
-
-        try:
-            runs_dir = check_output_dir(self.app.settings.runs_dir)
-        except ConfigError as exc:
-            self.notify(str(exc), severity="error", title="Cannot save runs")
-            return
-        self._cancel_requested = False
-        self.handle = None
-        self.running = True
-        loading = "" if "tensorflow" in sys.modules else " (the first run loads SymPy and TensorFlow: a few seconds)"
-        self.set_status(f"computing…{loading}")
-        badge = self.query_one(MatchBadge)
-        self._badge_before = badge.state
-        badge.set_state("computing")
-        self.run_task(self.form_values(), runs_dir)
-
-    def run_task(self, values: dict[str, str], runs_dir) -> None:
-        """Subclasses wrap `_run` in a `@work` worker of their own group."""
-        raise NotImplementedError
-
-    def action_cancel(self) -> None:
-        self.cancel_run()
-
-    def cancel_run(self) -> None:
         if not self.running:
-            return
-        self._cancel_requested = True
-        if self.handle is not None:
-            self.handle.cancel()
-        self.set_status("Cancelling…")
+            loading = "" if "tensorflow" in sys.modules else " (the first run loads SymPy and TensorFlow: a few seconds)"
+            self.set_status(f"computing…{loading}")
+            badge = self.query_one(MatchBadge)
+            self._badge_before = badge.state
+            badge.set_state("computing")
+        super().action_start()
 
-    # ---- the run -----------------------------------------------------------------------
-
-    async def _run(self, values: dict[str, str], runs_dir) -> None:
-        from fmnist_tui.engine.runner import start_run
-
+    async def create_task(self):
+        """Validated in a thread: the first parse imports SymPy."""
         badge = self.query_one(MatchBadge)
         try:
-            task, errors = await asyncio.to_thread(self.validate, values)
-            self.show_errors(errors)
-            if task is None:
-                badge.set_state(self._badge_before)  # the result shown (if any) is still the last run's
-                self.set_status("[red]Fix the highlighted input first.[/] Nothing was run.")
-                self.notify("Fix the highlighted input first.", severity="error", title="Invalid input")
-                return
-            if self._cancel_requested:
-                badge.set_state("cancelled")
-                self.set_status("[yellow]Cancelled before the run started.[/]")
-                return
-            self.handle = start_run(task, runs_dir)
-            async for event in self.handle.events():
-                self.show_event(event)
+            task, errors = await asyncio.to_thread(self.validate, self.form_values())
         except Exception as exc:  # never leave the screen stuck in "computing…"
             badge.set_state("failed")
             self.set_status(f"[red]Failed:[/] {escape(str(exc))}")
             raise
-        finally:
-            self.running = False
+        self.show_errors(errors)
+        if task is None:
+            badge.set_state(self._badge_before)  # the result shown (if any) is still the last run's
+            self.set_status("[red]Fix the highlighted input first.[/] Nothing was run.")
+            self.notify("Fix the highlighted input first.", severity="error", title="Invalid input")
+        elif self._cancel_requested:
+            badge.set_state("cancelled")
+        return task
 
     def set_status(self, markup: str) -> None:
         self.query_one("#calc-status", Static).update(markup)
