@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=module.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)
-        _add_general_options(sub, argparse.SUPPRESS, data_dir=module.NAME == "train")
+        _add_general_options(sub, argparse.SUPPRESS, data_dir=module.NAME in ("train", "all"))
         # Task options default to None: the layered settings fill in what was not given.
         for action in sub._actions:
             if action.option_strings and set(action.option_strings) & set(module.ARGUMENT_OF_FIELD.values()):
@@ -101,19 +101,25 @@ def _add_general_options(parser: argparse.ArgumentParser, default, data_dir: boo
 GENERAL_OPTIONS = {"out": "--out", "logs": "--logs", "data_dir": "--data-dir"}
 
 
+def command_sections(module) -> dict[str, dict[str, str]]:
+    """Settings section → {field: option} of a command (`run all` spans several sections)."""
+    return getattr(module, "SECTIONS", None) or {module.NAME: module.ARGUMENT_OF_FIELD}
+
+
 def resolve_settings(args: argparse.Namespace, module=None):
     """Layer flags over environment, config file and defaults; write the results into `args`."""
     from fmnist_tui.engine.settings import find_config_file, load_config_file, resolve
 
-    sections = ["general"] + ([module.NAME] if module is not None else [])
+    task_sections = command_sections(module) if module is not None else {}
+    sections = ["general", *task_sections]
     flags, names, dests = {}, {}, {}
     for key, option in GENERAL_OPTIONS.items():
         flags[f"general.{key}"], names[f"general.{key}"], dests[f"general.{key}"] = getattr(args, key, None), option, key
-    if module is not None:
-        for key, option in module.ARGUMENT_OF_FIELD.items():
+    for section, options in task_sections.items():
+        for key, option in options.items():
             dest = option.lstrip("-").replace("-", "_")
             if hasattr(args, dest) and not isinstance(getattr(args, dest), bool):
-                name = f"{module.NAME}.{key}"
+                name = f"{section}.{key}"
                 flags[name], names[name], dests[name] = getattr(args, dest), option, dest
     path = find_config_file()
     config = load_config_file(path) if path is not None else None
@@ -196,7 +202,8 @@ def run_task(args: argparse.Namespace) -> int:
         task = module.build_task(args)
         runs_dir = check_output_dir(Path(args.out))
     except ConfigError as exc:
-        item = resolved.get(f"{module.NAME}.{exc.field}") or resolved.get(f"general.{exc.field}")
+        sections = [*command_sections(module), "general"]
+        item = next((resolved[f"{s}.{exc.field}"] for s in sections if f"{s}.{exc.field}" in resolved), None)
         where = module.ARGUMENT_OF_FIELD.get(exc.field, f"--{exc.field.replace('_', '-')}")
         if item is not None and item.origin != "flag":
             where = f"{item.source.split(' ', 1)[1]} ({module.ARGUMENT_OF_FIELD.get(exc.field, exc.field)})"
@@ -207,8 +214,10 @@ def run_task(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log") as real_stderr:
         console = Console(highlight=False, soft_wrap=True)
-        renderer = module.Renderer(console, Console(file=real_stderr, highlight=False, soft_wrap=True))
-        return run_headless(task, runs_dir, renderer)
+        error_console = Console(file=real_stderr, highlight=False, soft_wrap=True)
+        if hasattr(module, "run"):  # a command of several tasks (`run all`)
+            return module.run(task, runs_dir, console, error_console)
+        return run_headless(task, runs_dir, module.Renderer(console, error_console))
 
 
 def run_app(args: argparse.Namespace) -> int:

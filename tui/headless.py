@@ -35,6 +35,7 @@ class HeadlessRenderer:
             transient=False,
         )
         self._generic_bar = None
+        self.terminal: Event | None = None  # the run's last event, once it has ended
 
     def __enter__(self) -> "HeadlessRenderer":
         self.progress.start()
@@ -44,6 +45,8 @@ class HeadlessRenderer:
         self.progress.stop()
 
     def handle(self, event: Event) -> None:
+        if isinstance(event, (RunFinished, RunFailed, RunCancelled)):
+            self.terminal = event
         method = getattr(self, f"on_{_snake(type(event).__name__)}", None)
         if method is not None:
             method(event)
