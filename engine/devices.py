@@ -856,8 +856,10 @@ class DevicesTask(Task):
         # Calibration: one product at a small size per device, for the time estimate.
         rate: dict[str, float] = {}
         c = min(max(cfg.sizes), CALIBRATION_SIZE)
-        for be, dev in runnable:
+        for index, (be, dev) in enumerate(runnable):
             ctx.check_cancelled()
+            if index and be is not runnable[index - 1][0]:
+                time.sleep(SETTLE_SECONDS)  # as in the measurements below
             a, b = be.make_inputs(dev, c, cfg.dtype)
             be.finish(be.matmul(dev, a, b))
             ctx.check_cancelled()

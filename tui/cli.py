@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         "config", help="print the effective settings and where each value comes from",
         description="Print every setting's effective value and its source: flag, environment "
         "variable, config file (with line) or built-in default.",
+        epilog="examples:\n  fmnist-tui config\n  FMNIST_TRAIN_EPOCHS=5 fmnist-tui config\n"
+        "  FMNIST_CONFIG=~/fmnist.toml fmnist-tui --out /data/runs config\n\n"
+        "config file (./fmnist-tui.toml or ~/.config/fmnist-tui/config.toml):\n"
+        "  [train]\n  epochs = 10\n  models = [\"lowlevel\", \"keras\"]\n  [devices]\n  sizes = [500, 1000]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run = commands.add_parser(
         "run", help="run a task headless (no TUI)", description="Run one task without the TUI.",
