@@ -29,10 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and repeats (a smoke run)")
     args = parser.parse_args(argv)
-    epochs, eager, repeat = (2, 1, 2) if args.quick else (4, 2, 5)
+    epochs, eager, repeat, seeds = (2, 1, 2, (1,)) if args.quick else (4, 2, 5, (1, 2, 3))
 
     print("## Training throughput (real Fashion-MNIST, batch 64)\n", flush=True)
-    training = train_throughput.run(epochs=epochs, eager_epochs=eager)
+    training = train_throughput.run(epochs=epochs, eager_epochs=eager, seeds=seeds)
     print(train_throughput.table(training), "\n", flush=True)
 
     print("## Start-up and memory\n", flush=True)
