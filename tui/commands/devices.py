@@ -13,6 +13,7 @@ from rich.table import Table
 from fmnist_tui.engine.devices import DEFAULT_SIZES, DevicesDetected, TimingMeasured, human_bytes
 from fmnist_tui.engine.events import Progress as ProgressEvent
 
+from ..formatting import format_eta, format_ms
 from ..headless import HeadlessRenderer
 
 NAME = "devices"
@@ -71,12 +72,6 @@ REJECTED_TEXT = "rejected: not synchronized"
 NO_GPU = "no GPU"
 
 
-def _ms(value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return "—"
-    return f"{value:.3f}" if value < 100 else f"{value:.1f}"
-
-
 def results_table(summary: Mapping[str, Any]) -> Table:
     """size | processor | execution time, plus the spread, GFLOP/s and the speedup vs CPU:0."""
     rows = [r for r in (summary.get("rows") or []) if isinstance(r, Mapping)]
@@ -97,8 +92,8 @@ def results_table(summary: Mapping[str, Any]) -> Table:
                 continue
             speed, gflops = r.get("speedup_vs_cpu"), r.get("gflops")
             table.add_row(
-                str(n), escape(str(r.get("device"))), str(r.get("dtype")), _ms(r.get("median_ms")),
-                _ms(r.get("mean_ms")), _ms(r.get("min_ms")), _ms(r.get("stdev_ms")),
+                str(n), escape(str(r.get("device"))), str(r.get("dtype")), format_ms(r.get("median_ms")),
+                format_ms(r.get("mean_ms")), format_ms(r.get("min_ms")), format_ms(r.get("stdev_ms")),
                 f"{gflops:.1f}" if isinstance(gflops, (int, float)) else "—",
                 f"{speed:.2f}×" if isinstance(speed, (int, float)) else "—",
             )
@@ -123,7 +118,7 @@ class Renderer(HeadlessRenderer):
         self._bar = None
 
     def on_progress(self, event: ProgressEvent) -> None:
-        eta = _eta(event.eta_seconds)
+        eta = format_eta(event.eta_seconds)
         if self._bar is None:
             self._bar = self.progress.add_task("Timing", total=event.total, info="", eta=eta)
         self.progress.update(self._bar, completed=event.done, total=event.total, info=event.label, eta=eta)
@@ -164,7 +159,7 @@ class Renderer(HeadlessRenderer):
             self.progress.console.print(f"{escape(head)} [red]{REJECTED_TEXT}[/]")
         else:
             self.progress.console.print(
-                f"{escape(head)} median {_ms(r.get('median_ms'))} ms  {r.get('gflops', 0):.1f} GFLOP/s"
+                f"{escape(head)} median {format_ms(r.get('median_ms'))} ms  {r.get('gflops', 0):.1f} GFLOP/s"
             )
 
     def show_result(self, summary) -> None:
@@ -189,12 +184,3 @@ def _memory(free: int | None, total: int | None) -> str:
     if free_text.endswith(f" {unit}"):
         free_text = free_text.removesuffix(f" {unit}")
     return f"{free_text}/{total_text} free"
-
-
-def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "ETA —"
-    seconds = int(round(seconds))
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"ETA {hours}:{minutes:02d}:{seconds:02d}" if hours else f"ETA {minutes}:{seconds:02d}"

@@ -20,7 +20,8 @@ from fmnist_tui.engine.events import (
 
 from ..widgets.bar_chart import GflopsChart
 from ..widgets.form import FormField
-from ..widgets.model_progress import format_eta
+from ..commands.devices import NO_GPU, REJECTED_TEXT
+from ..formatting import format_eta, format_ms
 from .task_screen import TaskScreen
 
 # (config field, label, default on this screen, tooltip). The defaults are quick on a small
@@ -39,14 +40,6 @@ COLUMNS = (
     ("median", "median ms", "right"), ("mean", "mean ms", "right"), ("min", "min ms", "right"),
     ("stdev", "stdev ms", "right"), ("gflops", "GFLOP/s", "right"), ("speedup", "vs CPU", "right"),
 )
-REJECTED_TEXT = "rejected: not synchronized"
-NO_GPU = "no GPU"
-
-
-def _ms(value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return "—"
-    return f"{value:.3f}" if value < 100 else f"{value:.1f}"
 
 
 def row_cells(row: Mapping[str, Any]) -> list[Text]:
@@ -60,7 +53,7 @@ def row_cells(row: Mapping[str, Any]) -> list[Text]:
         gflops = row.get("gflops")
         values = [
             str(row.get("size")), str(row.get("device")), str(row.get("dtype")),
-            _ms(row.get("median_ms")), _ms(row.get("mean_ms")), _ms(row.get("min_ms")), _ms(row.get("stdev_ms")),
+            format_ms(row.get("median_ms")), format_ms(row.get("mean_ms")), format_ms(row.get("min_ms")), format_ms(row.get("stdev_ms")),
             f"{gflops:.1f}" if isinstance(gflops, (int, float)) else "—",
             f"{speed:.2f}×" if isinstance(speed, (int, float)) else "—",
         ]
@@ -300,7 +293,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
             log.write_line(f"n={row['size']} {row['device']}: {REJECTED_TEXT}")
         else:
             log.write_line(
-                f"n={row['size']} {row['device']}: median {_ms(row.get('median_ms'))} ms, "
+                f"n={row['size']} {row['device']}: median {format_ms(row.get('median_ms'))} ms, "
                 f"{row.get('gflops', 0):.1f} GFLOP/s"
             )
 

@@ -6,14 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar, Static
 
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "ETA —"
-    seconds = int(round(seconds))
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"ETA {hours}:{minutes:02d}:{seconds:02d}" if hours else f"ETA {minutes}:{seconds:02d}"
+from ..formatting import format_eta
 
 
 class ModelProgress(Vertical):
