@@ -177,3 +177,19 @@ async def test_screens_stay_switchable_while_training(app):
         assert app.screen is screen
         await wait_for_run(pilot, screen)
         assert screen.query_one("#epoch-table", DataTable).row_count == 6
+
+
+async def test_forms_start_from_the_users_settings(tmp_path, small_data):
+    app = make_app(runs_dir=tmp_path / "runs", data_loader=lambda: small_data, describe_environment=False,
+                   defaults={"train.epochs": 5, "train.models": "lowlevel", "devices.rounds": 3})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_classifier(pilot)
+        assert screen.query_one("#input-epochs", Input).value == "5"
+        assert screen.query_one("#input-batch_size", Input).value == "64"  # not set: the default
+        assert screen.query_one("#model-keras", Checkbox).value is False
+        assert screen.query_one("#model-lowlevel", Checkbox).value is True
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen.query_one("#input-rounds", Input).value == "3"
