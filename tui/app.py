@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 if TYPE_CHECKING:
     from fmnist_tui.engine.data import Dataset
@@ -106,6 +106,14 @@ class FmnistApp(App[None]):
         environment = describe()
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._environment_ready, environment, device_label(environment))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "environment" and event.state == WorkerState.ERROR:
+            self.sub_title = "TensorFlow did not load"
+            self.notify(
+                f"{event.worker.error}\nRuns will fail until TensorFlow imports; see `python -c 'import tensorflow'`.",
+                title="TensorFlow did not load", severity="error", timeout=20,
+            )
 
     def _environment_ready(self, environment: dict[str, Any], label: str) -> None:
         self.settings.environment = environment

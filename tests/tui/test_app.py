@@ -193,3 +193,18 @@ async def test_forms_start_from_the_users_settings(tmp_path, small_data):
         await pilot.press("2")
         await pilot.pause()
         assert app.screen.query_one("#input-rounds", Input).value == "3"
+
+
+async def test_a_tensorflow_that_does_not_load_is_reported(tmp_path, monkeypatch):
+    import fmnist_tui.engine.environment as environment
+
+    def broken():
+        raise ImportError("libcudart.so.12: cannot open shared object file")
+
+    monkeypatch.setattr(environment, "describe", broken)
+    app = make_app(runs_dir=tmp_path / "runs")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.sub_title == "TensorFlow did not load"
+        assert any("libcudart" in str(n.message) for n in app._notifications)
