@@ -16,15 +16,8 @@ import os
 import sys
 from pathlib import Path
 
-from fmnist_tui.engine.devices import (
-    NumpyBackend,
-    TensorFlowBackend,
-    parse_dtype,
-    parse_sizes,
-    plausibility,
-    time_products,
-    timing_stats,
-)
+from fmnist_tui.engine.devices import parse_dtype, parse_sizes
+from fmnist_tui.engine.matmul import NumpyBackend, TensorFlowBackend, plausibility, time_products, timing_stats
 from fmnist_tui.engine.environment import describe
 from fmnist_tui.engine.peaks import cpu_peak_gflops, read_cpuinfo
 from fmnist_tui.engine.summaries import to_json

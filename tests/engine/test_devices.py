@@ -16,17 +16,9 @@ from pathlib import Path
 import pytest
 
 from fmnist_tui.engine import devices as dv
-from fmnist_tui.engine.devices import (
-    DeviceInfo,
-    DevicesConfig,
-    DevicesDetected,
-    DevicesTask,
-    TimingMeasured,
-    make_row,
-    plausibility,
-    render_markdown,
-    time_products,
-)
+from fmnist_tui.engine import matmul
+from fmnist_tui.engine.devices import DevicesConfig, DevicesDetected, DevicesTask, TimingMeasured, render_markdown
+from fmnist_tui.engine.matmul import DeviceInfo, make_row, plausibility, time_products
 from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import Progress, RunCancelled, RunFailed, RunFinished
 from fmnist_tui.engine.peaks import CpuInfo, cpu_flops_per_cycle, cpu_peak_gflops, gpu_peak_gflops, parse_cpuinfo
@@ -272,20 +264,20 @@ def test_huge_size_refused_on_this_machine():
 
 def test_meminfo_parsing():
     text = "MemTotal:       24683656 kB\nMemFree:  100 kB\nMemAvailable:   24208020 kB\n"
-    assert dv.host_memory_available(text) == 24208020 * 1024
-    assert dv.host_memory_total(text) == 24683656 * 1024
-    assert dv.host_memory_available("nothing") is None
+    assert matmul.host_memory_available(text) == 24208020 * 1024
+    assert matmul.host_memory_total(text) == 24683656 * 1024
+    assert matmul.host_memory_available("nothing") is None
 
 
 def test_gpu_free_memory_from_nvidia_smi():
-    gpus = dv.parse_nvidia_smi_gpus("0, GPU-aaa, 81559, 300\n1, GPU-bbb, 81559, 80000\ngarbage\n")
-    apps = dv.parse_nvidia_smi_apps("4242, GPU-aaa, 81000\n17, GPU-aaa, 200\n")
+    gpus = matmul.parse_nvidia_smi_gpus("0, GPU-aaa, 81559, 300\n1, GPU-bbb, 81559, 80000\ngarbage\n")
+    apps = matmul.parse_nvidia_smi_apps("4242, GPU-aaa, 81000\n17, GPU-aaa, 200\n")
     assert gpus[0] == {"index": 0, "uuid": "GPU-aaa", "total": 81559 * 2**20, "free": 300 * 2**20}
     # TensorFlow reserved 81000 MiB in process 4242 and uses 1000 MiB of it for tensors
-    free, total = dv.gpu_memory_for_process(gpus, apps, 0, 4242, 1000 * 2**20)
+    free, total = matmul.gpu_memory_for_process(gpus, apps, 0, 4242, 1000 * 2**20)
     assert free == (300 + 81000 - 1000) * 2**20 and total == 81559 * 2**20
-    assert dv.gpu_memory_for_process(gpus, apps, 1, 4242, 0) == (80000 * 2**20, 81559 * 2**20)
-    assert dv.gpu_memory_for_process(gpus, apps, 5, 4242, 0) == (None, None)
+    assert matmul.gpu_memory_for_process(gpus, apps, 1, 4242, 0) == (80000 * 2**20, 81559 * 2**20)
+    assert matmul.gpu_memory_for_process(gpus, apps, 5, 4242, 0) == (None, None)
 
 
 # ----------------------------------------------------------------- real TensorFlow on the CPU
