@@ -60,7 +60,7 @@ def test_modules_import_neither_tensorflow_nor_sympy():
         "import sys\nprint('\\n'.join(sys.modules))"
     )
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
-    assert "fmnist_tui.tui.widgets.calculus" in loaded
+    assert "fmnist_tui.tui.screens.calculus_base" in loaded
     assert not loaded & {"tensorflow", "keras", "sympy"}
 
 

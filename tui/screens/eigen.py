@@ -6,7 +6,7 @@ from typing import Any
 
 
 from ..commands.eigen import DEFAULT_MATRIX, DEFAULT_TOLERANCE, eigen_sections, exact_text
-from ..widgets.calculus import CalculusScreen
+from .calculus_base import CalculusScreen
 
 
 class EigenScreen(CalculusScreen):

@@ -6,7 +6,7 @@ from typing import Any
 
 
 from ..commands.jacobian import DEFAULT_AT, DEFAULT_EXPR, DEFAULT_TOLERANCE, jacobian_sections, vector_text
-from ..widgets.calculus import CalculusScreen
+from .calculus_base import CalculusScreen
 
 
 class JacobianScreen(CalculusScreen):

@@ -1,35 +1,14 @@
-"""Pieces the Jacobian and Eigen screens share: the ✓/✗ badge and the screen skeleton.
-
-`CalculusScreen` is a task screen with a form on the left and, on the right, a status
-line, the big match badge and a scrollable derivation (the same rich renderables the
-headless commands print). Input is validated in a thread (the first validation imports
-SymPy); errors are shown next to their fields and nothing runs. Nothing here imports
-TensorFlow or SymPy at import time.
-"""
+"""The ✓/✗ match badge of the Jacobian and Eigen screens, and plain-text helpers."""
 
 from __future__ import annotations
 
-import asyncio
 import io
-import sys
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any
 
-from rich.console import Console, Group, RenderableType
-from rich.markup import escape
+from rich.console import Console, RenderableType
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Static
-
-from fmnist_tui.engine.errors import ConfigError
-from fmnist_tui.engine.events import (
-    Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
-)
-
-from ..screens.task_screen import TaskScreen
-from .form import FormField
+from textual.widgets import Static
 
 BADGE_STATES: dict[Any, tuple[str, str]] = {
     None: ("not run", "-idle"),
@@ -61,7 +40,7 @@ class MatchBadge(Static):
         return BADGE_STATES[self.state][0]
 
 
-def _short_path(path: Any) -> str:
+def short_path(path: Any) -> str:
     """The path relative to the working directory when it is below it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
@@ -74,185 +53,3 @@ def plain_text(renderable: RenderableType, width: int = 100) -> str:
     console = Console(width=width, file=io.StringIO(), color_system=None, legacy_windows=False)
     console.print(renderable)
     return console.file.getvalue()
-
-
-class CalculusScreen(TaskScreen):
-    """Skeleton of a calculus task screen; subclasses set the class attributes and hooks."""
-
-    AUTO_FOCUS = "#calc-results"  # not an input, so the s and c keys work at once
-    STATUS_ID = "#calc-status"
-
-    # (field, label, default, tooltip, placeholder); the default may come from the user's config
-    FIELDS: ClassVar[tuple[tuple[str, str, str, str, str], ...]] = ()
-    SECTION: ClassVar[str] = ""  # settings section and task name
-    FORM_TITLE: ClassVar[str] = ""
-    INTRO: ClassVar[str] = ""  # markup shown before the first run
-    RESULT_EVENT: ClassVar[str] = ""  # the engine event carrying `result`
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.result: Any = None
-        self.summary: Mapping[str, Any] | None = None
-        self._badge_before: Any = None
-        self._renderable: RenderableType = Text("")
-
-    # ---- hooks -------------------------------------------------------------------------
-
-    def make_task(self, values: dict[str, str]):
-        """Build the engine task from the form's text (raises ConfigError)."""
-        raise NotImplementedError
-
-    def sections(self, result: Any) -> list[tuple[str, RenderableType]]:
-        raise NotImplementedError
-
-    def headline(self, result: Any) -> str:
-        """One line for the status: the answer in brief."""
-        return ""
-
-    # ---- layout ------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        settings = self.app.settings
-        yield Header()
-        with Horizontal(classes="calc"):
-            with VerticalScroll(classes="task-form calc-form"):
-                yield Static(f"[b]{self.FORM_TITLE}[/b]", classes="form-title")
-                for name, label, default, tooltip, placeholder in self.FIELDS:
-                    value = settings.default(self.SECTION, name, default)
-                    yield FormField(name, label, "" if value is None else str(value), placeholder=placeholder,
-                                    tooltip=tooltip)
-                with Horizontal(classes="form-buttons"):
-                    yield Button("Start (s)", id="start", variant="success", compact=True)
-                    yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
-                yield Static("[dim]Enter in a field or [b]s[/b] computes; [b]?[/b] help.[/dim]", classes="calc-hint")
-            with Vertical(classes="calc-main"):
-                with Horizontal(classes="calc-top"):
-                    yield Static("Ready. Press [b]s[/b] to compute.", id="calc-status", classes="calc-status")
-                    yield MatchBadge(id="calc-badge")
-                with VerticalScroll(id="calc-results", classes="calc-results"):
-                    yield Static(self.INTRO, id="calc-output", classes="calc-output")
-        yield Footer()
-
-    # ---- form --------------------------------------------------------------------------
-
-    def form_values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#field-{name}", FormField).value for name, *_ in self.FIELDS}
-
-    def validate(self, values: dict[str, str]) -> tuple[Any, dict[str, str]]:
-        """(task or None, {field: error}); runs in a thread (SymPy parses here)."""
-        from fmnist_tui.engine.calculus.tasks import DEFAULT_TOLERANCE, parse_tolerance
-
-        errors: dict[str, str] = {}
-        values = dict(values)
-        if "tolerance" in values:
-            try:
-                parse_tolerance(values["tolerance"])
-            except ConfigError as exc:
-                errors["tolerance"] = str(exc)
-                values["tolerance"] = str(DEFAULT_TOLERANCE)  # still check the other fields
-        task = None
-        try:
-            task = self.make_task(values)
-        except ConfigError as exc:
-            errors.setdefault(exc.field if exc.field in values else self.FIELDS[0][0], str(exc))
-        except Exception as exc:  # a parser or SymPy failure on odd input: report, do not crash
-            errors.setdefault(self.FIELDS[0][0], f"Could not read this input ({type(exc).__name__}: {exc}).")
-        return (None if errors else task), errors
-
-    def show_errors(self, errors: Mapping[str, str]) -> None:
-        for name, *_ in self.FIELDS:
-            self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
-
-    # ---- the run -----------------------------------------------------------------------
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_start()
-
-    def action_start(self) -> None:
-        if not self.running:
-            loading = "" if "tensorflow" in sys.modules else " (the first run loads SymPy and TensorFlow: a few seconds)"
-            self.set_status(f"computing…{loading}")
-            badge = self.query_one(MatchBadge)
-            self._badge_before = badge.state
-            badge.set_state("computing")
-        super().action_start()
-
-    async def create_task(self):
-        """Validated in a thread: the first parse imports SymPy."""
-        badge = self.query_one(MatchBadge)
-        try:
-            task, errors = await asyncio.to_thread(self.validate, self.form_values())
-        except Exception as exc:  # never leave the screen stuck in "computing…"
-            badge.set_state("failed")
-            self.set_status(f"[red]Failed:[/] {escape(str(exc))}")
-            raise
-        self.show_errors(errors)
-        if task is None:
-            badge.set_state(self._badge_before)  # the result shown (if any) is still the last run's
-            self.set_status("[red]Fix the highlighted input first.[/] Nothing was run.")
-            self.notify("Fix the highlighted input first.", severity="error", title="Invalid input")
-        elif self._cancel_requested:
-            badge.set_state("cancelled")
-        return task
-
-    def set_status(self, markup: str) -> None:
-        self.query_one("#calc-status", Static).update(markup)
-
-    def set_output(self, renderable: RenderableType) -> None:
-        self._renderable = renderable
-        self.query_one("#calc-output", Static).update(renderable)
-
-    def output_text(self, width: int = 100) -> str:
-        """The derivation area as plain text."""
-        return plain_text(self._renderable, width)
-
-    @property
-    def status_text(self) -> str:
-        return str(self.query_one("#calc-status", Static).content)
-
-    @property
-    def badge_text(self) -> str:
-        return self.query_one(MatchBadge).text
-
-    def show_event(self, event: Event) -> None:
-        """Render one engine event (called on the UI's event loop)."""
-        from fmnist_tui.tui.commands.jacobian import sections_renderable
-
-        badge = self.query_one(MatchBadge)
-        if isinstance(event, RunStarted):
-            self.run_id = event.run_id
-            self.result = None
-            self.set_status(f"Run [b]{event.run_id}[/b]: computing…")
-        elif isinstance(event, Progress):
-            self.set_status(f"Run [b]{self.run_id}[/b]: computing… {escape(event.label)} ({event.done}/{event.total})")
-        elif isinstance(event, LogEvent):
-            self.log(event.message)
-        elif type(event).__name__ == self.RESULT_EVENT:
-            self.result = event.result
-            self.set_output(sections_renderable(self.sections(event.result)))
-            self.query_one("#calc-results", VerticalScroll).scroll_home(animate=False)
-        elif isinstance(event, (RunFinished, RunCancelled, RunFailed)):
-            self.summary = event.summary
-            self.last_summary_path = event.summary_path
-            where = f"\nSummary: {escape(_short_path(event.summary_path))}" if event.summary_path else ""
-            if isinstance(event, RunFinished):
-                match = bool(event.summary.get("match", False))
-                badge.set_state(match)
-                verdict = "[green]✓ match[/]" if match else "[b red]✗ mismatch[/]"
-                line = f"\n{escape(self.headline(self.result))}" if self.result is not None else ""
-                self.set_status(f"{verdict} · run {self.run_id}{line}{where}")
-                if not match:
-                    self.notify("The numeric result disagrees with the exact one.", severity="warning",
-                                title=self.FORM_TITLE)
-            elif isinstance(event, RunCancelled):
-                badge.set_state("cancelled")
-                self.set_status(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
-            else:
-                badge.set_state("failed")
-                self.set_status(f"[red]Run failed:[/] {escape(event.error)}{where}")
-                self.set_output(Group(
-                    Text("The run failed:", style="bold red"), Text(event.error), Text(event.hint or "", style="dim"),
-                ))
-                self.notify(f"{event.error}\n{event.hint}", severity="error", title="Run failed", timeout=15)
