@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -158,7 +159,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
             status.update(f"Run [b]{event.run_id}[/b] started.")
             log.write_line(f"Run {event.run_id} → {event.run_dir}")
         elif isinstance(event, LogEvent):
-            status.update(event.message)
+            status.update(escape(event.message))  # paths may hold [brackets]
             log.write_line(event.message)
         elif isinstance(event, EpochStarted):
             self._samples[event.model] = event.samples
@@ -201,7 +202,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         log = self.query_one("#run-log", Log)
         outcome = type(event).__name__.removeprefix("Run").lower()
         self.last_summary_path = event.summary_path
-        where = f" Summary: {event.summary_path}" if event.summary_path else ""
+        where = f" Summary: {escape(str(event.summary_path))}" if event.summary_path else ""
         if isinstance(event, RunFinished):
             status.update(f"[green]Run {self.run_id} completed.[/]{where}")
             self.notify("Training finished.", title="Classifier")
@@ -209,7 +210,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
             status.update(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
             self.notify("Run cancelled; completed epochs are kept.", severity="warning", title="Classifier")
         else:
-            status.update(f"[red]Run failed:[/] {event.error}")
+            status.update(f"[red]Run failed:[/] {escape(event.error)}")
             self.notify(f"{event.error}\n{event.hint}", severity="error", title="Run failed", timeout=15)
             log.write_line(f"error: {event.error} {event.hint}")
-        log.write_line(f"Run {self.run_id} {outcome}.{where}")
+        log.write_line(f"Run {self.run_id} {outcome}." + (f" Summary: {event.summary_path}" if event.summary_path else ""))
