@@ -260,32 +260,24 @@ class DevicesTask(Task):
 
     def __init__(
         self,
-        sizes: Any = DEFAULT_SIZES,
-        rounds: Any = 10,
-        dtype: Any = "float32",
-        devices: Any = "cpu,gpu",
-        tf32: Any = None,
-        warmup: Any = 2,
-        numpy: Any = True,
         *,
         config: DevicesConfig | None = None,
         backend: MatmulBackend | None = None,
         reference: MatmulBackend | None = None,
         check_memory: bool = True,
+        **raw: Any,
     ) -> None:
         """Validate now (ConfigError names the field); `backend`/`reference` are test seams.
 
-        `check_memory` also refuses sizes that cannot fit in the host's available memory.
+        `raw` holds `DevicesConfig.parse`'s values (sizes, rounds, dtype, devices, tf32,
+        warmup, numpy), parsed unless a `config` is given. `check_memory` also refuses
+        sizes that cannot fit in the host's available memory.
         """
-        self.config = config or DevicesConfig.parse(sizes, rounds, dtype, devices, tf32, warmup, numpy)
+        self.config = config or DevicesConfig.parse(**raw)
         if check_memory and backend is None:
             self.config.check_host_memory()
         self._backend = backend
         self._reference = reference
-
-    @classmethod
-    def from_config(cls, config: DevicesConfig, **kwargs: Any) -> "DevicesTask":
-        return cls(config=config, **kwargs)
 
     def config_dict(self) -> dict[str, Any]:
         return self.config.to_dict()
