@@ -44,7 +44,7 @@ def render_train_markdown(summary: Mapping[str, Any]) -> str:
         "",
         "## Configuration",
         "",
-        markdown_table(["setting", "value"], [[k, _setting(config[k])] for k in config]),
+        markdown_table(["setting", "value"], [[k, setting_text(config[k])] for k in config]),
         "",
         "Network: Flatten → Dense({h}, relu) → Dropout({d}) → Dense(10, softmax); Adam, "
         "sparse categorical cross-entropy. Models are trained one after the other.".format(
@@ -106,7 +106,8 @@ def render_train_markdown(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _setting(value: Any) -> str:
+def setting_text(value: Any) -> str:
+    """A config value as text: lists joined with commas, None as an em dash."""
     if value is None:
         return "—"
     if isinstance(value, (list, tuple)):

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from fmnist_tui.engine.history import RunRecord
+from fmnist_tui.engine.training.summary import setting_text
 
 from ..widgets.curves import TrainingCurves
 
@@ -29,14 +30,6 @@ class OverlaidCurves(TrainingCurves):
         # each run's models take consecutive colours from its palette, train then test
         models = [name for name in self.history if name.split(" ", 1)[0] == run]
         return palette[(2 * models.index(label) + index) % len(palette)]
-
-
-def config_value(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 class RunCompareScreen(Screen[None]):
@@ -90,7 +83,7 @@ test. `t` / `c` switch tabs; `Esc` goes back to the list of runs.
         for key, va, vb, differs in self.comparison["config"]:
             style = "bold yellow" if differs else ""
             config.add_row(
-                Text(key, style=style), Text(config_value(va), style=style), Text(config_value(vb), style=style),
+                Text(key, style=style), Text(setting_text(va), style=style), Text(setting_text(vb), style=style),
                 Text("≠" if differs else "", style=style), key=key,
             )
 
