@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from markdown_it import MarkdownIt
 
 from fmnist_tui.tui.cli import main
+from markdown_check import expected_rows, rendered_rows
 
 
 @pytest.mark.parametrize(
@@ -53,15 +53,6 @@ def test_run_all_writes_a_complete_report(tmp_path):
     assert "`tape.gradient(y, x)` = (8, 20)" in report  # the original Jacobian check
     assert r"\lambda^{2} - 6 \lambda + 5 = \left(\lambda - 5\right) \left(\lambda - 1\right)" in report
     # every table-looking line outside code blocks is a real table row
-    tokens = MarkdownIt("gfm-like").parse(report)
-    rows = sum(1 for t in tokens if t.type == "tr_open")
-    lines, fenced = [], False
-    for line in report.splitlines():
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith("|"):
-            lines.append(line)
-    delimiters = [line for line in lines if set(line.replace(" ", "")) <= set("|:-")]
-    assert rows == len(lines) - len(delimiters) > 30
+    assert rendered_rows(report) == expected_rows(report) > 30
     summary = json.loads((report_dir / "summary.json").read_text())
     assert summary["task"] == "report" and summary["status"] == "completed" and len(summary["runs"]) == 4

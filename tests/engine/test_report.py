@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from markdown_it import MarkdownIt
 
 from fmnist_tui.engine.calculus.tasks import EigenTask, JacobianTask
 from fmnist_tui.engine.devices import DevicesTask
@@ -16,6 +15,7 @@ from fmnist_tui.engine.training.config import TrainConfig
 from fmnist_tui.engine.training.task import TrainTask
 
 from conftest import make_small_dataset  # noqa: E402  (tests/ is on sys.path via rootdir conftest)
+from markdown_check import expected_rows, rendered_rows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -29,29 +29,6 @@ def summaries(tmp_path_factory):
         DevicesTask(sizes="64", rounds=2),
     ]
     return [run_collecting(task, runs)[-1].summary for task in tasks]
-
-
-def table_lines(markdown: str) -> list[str]:
-    """Lines that look like table rows, outside fenced blocks."""
-    lines, fenced = [], False
-    for line in markdown.splitlines():
-        if line.lstrip().startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith("|"):
-            lines.append(line)
-    return lines
-
-
-def rendered_rows(markdown: str) -> int:
-    tokens = MarkdownIt("gfm-like").parse(markdown)
-    return sum(1 for t in tokens if t.type == "tr_open")
-
-
-def expected_rows(markdown: str) -> int:
-    """Table-looking lines minus one delimiter row per table."""
-    rows = table_lines(markdown)
-    delimiters = [r for r in rows if set(r.replace(" ", "")) <= set("|:-")]
-    return len(rows) - len(delimiters)
 
 
 def test_sections_follow_the_exercise_and_tables_parse(summaries):
