@@ -282,6 +282,10 @@ class DevicesTask(Task):
     def config_dict(self) -> dict[str, Any]:
         return self.config.to_dict()
 
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> "DevicesTask":
+        return cls(**options)
+
     def params(self) -> dict[str, Any]:
         return {"sizes": list(self.config.sizes), "rounds": self.config.rounds, "dtype": self.config.dtype}
 

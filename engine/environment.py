@@ -54,6 +54,24 @@ def describe() -> dict[str, Any]:
     }
 
 
+def describe_quickly() -> dict[str, Any]:
+    """What the header shows, without starting TensorFlow's devices (a spare worker must not:
+    memory growth and multi-worker set-up have to come first)."""
+    tf = tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
+    names = []
+    for gpu in gpus:
+        try:
+            names.append(tf.config.experimental.get_device_details(gpu).get("device_name") or gpu.name)
+        except Exception:
+            names.append(gpu.name)
+    return {
+        "tensorflow": tf.__version__,
+        "cpu_count": cpu_count(),
+        "gpus": [{"name": gpu.name, "device_name": name} for gpu, name in zip(gpus, names)],
+    }
+
+
 def device_label(environment: dict[str, Any]) -> str:
     """A short label for headers: "TF 2.21.0 · CPU ×2" or "TF 2.21.0 · GPU: NVIDIA H200"."""
     tf_version = environment.get("tensorflow", "?")

@@ -100,6 +100,16 @@ class RunFailed(Event):
     hint: str
     summary: Mapping[str, Any]
     summary_path: Path | None
+    field: str | None = None  # the setting at fault, when the input was refused
+
+
+@dataclass(frozen=True)
+class RunInterrupted(RunFailed):
+    """The run's worker process ended without finishing the run (killed, or its machine died).
+
+    Nobody else can write its ending, so this is not in the journal: a reader that finds the
+    worker gone publishes it.
+    """
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,7 @@ class RunCancelled(Event):
     summary_path: Path | None
 
 
-TERMINAL_EVENTS = (RunFinished, RunFailed, RunCancelled)
+TERMINAL_EVENTS = (RunFinished, RunFailed, RunCancelled)  # RunInterrupted is a RunFailed
 
 
 def is_terminal(event: Event) -> bool:

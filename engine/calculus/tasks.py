@@ -73,6 +73,11 @@ class JacobianTask(Task):
     ) -> "JacobianTask":
         return cls(expression, point, variables, tolerance)
 
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> "JacobianTask":
+        return cls(str(options.get("expression", "")), str(options.get("point", "")), options.get("variables"),
+                   options.get("tolerance", DEFAULT_TOLERANCE))
+
     def config_dict(self) -> dict[str, Any]:
         return {
             "expression": self.expression,
@@ -140,6 +145,10 @@ class EigenTask(Task):
     @classmethod
     def from_text(cls, matrix: str, tolerance: float | str = DEFAULT_TOLERANCE) -> "EigenTask":
         return cls(matrix, tolerance)
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> "EigenTask":
+        return cls(str(options.get("matrix", "")), options.get("tolerance", DEFAULT_TOLERANCE))
 
     def config_dict(self) -> dict[str, Any]:
         return {"matrix": self.matrix_text, "tolerance": self.tolerance}

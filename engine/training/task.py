@@ -16,6 +16,13 @@ from .summary import render_train_markdown
 DataLoader = Callable[[], Dataset]
 
 
+def load_data(data_dir: str | Path | None) -> Dataset:
+    """The real data set, or a prepared subset when `data_dir` names an `.npz` file."""
+    from ..data_npz import is_npz_path, load_npz_dataset
+
+    return load_npz_dataset(data_dir) if is_npz_path(data_dir) else load_fashion_mnist(data_dir)
+
+
 class TrainTask(Task):
     name = "train"
 
@@ -29,12 +36,24 @@ class TrainTask(Task):
         self.config = config
         self.data_dir = data_dir
         self.logs_dir = Path(logs_dir) if logs_dir is not None else None
-        self._load = data_loader or (lambda: load_fashion_mnist(data_dir))
+        self._load = data_loader or (lambda: load_data(data_dir))
 
     def config_dict(self) -> dict[str, Any]:
         data = self.config.to_dict()
         data["data_dir"] = str(self.data_dir) if self.data_dir else None
         return data
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "config": self.config.to_dict(),
+            "data_dir": str(self.data_dir) if self.data_dir else None,
+            "logs_dir": str(self.logs_dir.resolve()) if self.logs_dir is not None else None,
+        }
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> "TrainTask":
+        return cls(TrainConfig.parse(options.get("config") or {}), data_dir=options.get("data_dir"),
+                   logs_dir=options.get("logs_dir"))
 
     def params(self) -> dict[str, Any]:
         return {"models": list(self.config.models), "epochs": self.config.epochs}
