@@ -2,12 +2,14 @@
 config file (`fmnist-tui.toml` in the working directory, else the user config directory),
 then the built-in defaults. Every resolved value remembers where it came from.
 
-Values are returned raw (as written); each task's own parser validates them, and the
-source lets a front end say *where* a bad value was set.
+Task values are returned raw (as written); each task's own parser validates them, and the
+source lets a front end say *where* a bad value was set. The `[general]` paths have no
+parser of their own, so they are checked here: a path in quotes, never empty.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
@@ -103,11 +105,21 @@ def config_file_candidates(cwd: Path | None = None) -> list[Path]:
 def find_config_file(cwd: Path | None = None) -> Path | None:
     candidates = config_file_candidates(cwd)
     if os.environ.get("FMNIST_CONFIG"):
-        if not candidates[0].is_file():
-            raise ConfigError("config", f"FMNIST_CONFIG names {candidates[0]}, which does not exist.",
+        path = candidates[0]
+        if not path.is_file():
+            raise ConfigError("config", f"FMNIST_CONFIG names {path}, which {_what_is(path)}.",
                               "Point FMNIST_CONFIG at a TOML file, or unset it.")
-        return candidates[0]
+        return path
     return next((p for p in candidates if p.is_file()), None)
+
+
+def _what_is(path: Path) -> str:
+    """What a path that is not a regular file is, for an error message."""
+    if path.is_dir():
+        return "is a directory, not a TOML file"
+    if path.exists():
+        return "is not a regular file"
+    return "does not exist"
 
 
 def load_config_file(path: Path) -> ConfigFile:
@@ -122,26 +134,72 @@ def load_config_file(path: Path) -> ConfigFile:
         raise ConfigError("config", f"{path}: {exc}.", "Fix the TOML syntax on that line.") from None
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
-    sections = {s.section for s in SETTINGS}
     for section, table in data.items():
-        if section not in sections or not isinstance(table, dict):
-            line = _line_of(text, rf"^\s*\[\s*{re.escape(section)}\s*\]") or _line_of(text, rf"^\s*{re.escape(section)}\s*=")
-            raise ConfigError(
-                "config", f"{path}:{line or '?'}: unknown section [{section}].",
-                f"Sections are: {', '.join(sorted(sections))}.",
-            )
+        _check_section(path, text, section, table)
         for key, value in table.items():
             name = f"{section}.{key}"
             line = _line_in_section(text, section, key)
+            where = f"{path}:{line or '?'}"
             if name not in BY_NAME:
                 keys = ", ".join(s.key for s in SETTINGS if s.section == section)
-                raise ConfigError("config", f"{path}:{line or '?'}: unknown setting '{key}' in [{section}].",
+                raise ConfigError("config", f"{where}: unknown setting '{key}' in [{section}].",
                                   f"Settings of [{section}] are: {keys}.")
+            if section == "general":
+                _check_general_path(where, key, value)
             if isinstance(value, list):
                 value = ",".join(str(v) for v in value)
             values[name] = value
             lines[name] = line or 0
     return ConfigFile(path, values, lines)
+
+
+def _check_section(path: Path, text: str, section: str, table: Any) -> None:
+    sections = {s.section for s in SETTINGS}
+    line = _line_of(text, rf"^\s*\[\s*{re.escape(section)}\s*\]") or _line_of(text, rf"^\s*{re.escape(section)}\s*=")
+    if section not in sections:
+        raise ConfigError(
+            "config", f"{path}:{line or '?'}: unknown section [{section}].",
+            f"Sections are: {', '.join(sorted(sections))}.",
+        )
+    if not isinstance(table, dict):
+        # `train = 5` is a known section written as a value: say so, not "unknown section"
+        raise ConfigError(
+            "config", f"{path}:{line or '?'}: [{section}] must be a table of settings, not {_toml_type(table)}.",
+            f"Write [{section}] on a line of its own, then one `key = value` per line.",
+        )
+
+
+def _check_general_path(where: str, key: str, value: Any) -> None:
+    """`[general]` values are paths: Path(5) would crash far from the file that said 5."""
+    if not isinstance(value, str):
+        raise ConfigError(key, f"{where}: {key} must be a path in quotes, not {_toml_type(value)}.",
+                          f'Write it as {key} = "{_EXAMPLE_PATH[key]}".')
+    if not value.strip():
+        raise ConfigError(key, f"{where}: {key} must not be empty.", f"{_EMPTY_HINT[key]}, or remove the line.")
+
+
+_EXAMPLE_PATH = {"out": "runs", "logs": "logs", "data_dir": "/data/fmnist"}
+_EMPTY_HINT = {  # completed by how to fall back to the default: "remove the line", "unset it"…
+    "out": "Name a directory for run summaries (the default is runs)",
+    "logs": "Name a directory for logs (the default is logs)",
+    "data_dir": "Name the directory with the Fashion-MNIST .gz files (else the usual places are searched)",
+}
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, str):
+        return "a string"
+    return "a date or time"
 
 
 def _line_of(text: str, pattern: str) -> int | None:
@@ -173,6 +231,7 @@ def resolve(
 
     `flags` maps "section.key" to a command-line value (None when not given);
     `flag_names` maps "section.key" to the option's spelling, for the source label.
+    Raises `ConfigError` when a `[general]` path is set but blank (`--out ""`).
     """
     flags = flags or {}
     environ = os.environ if environ is None else environ
@@ -191,9 +250,101 @@ def resolve(
             result[name] = Resolved(setting, config.values[name], f"file {config.path}:{config.lines.get(name, 0)}")
         else:
             result[name] = Resolved(setting, setting.default, "default")
+        if setting.section == "general":
+            _check_not_blank(result[name])
     return result
+
+
+def _check_not_blank(item: Resolved) -> None:
+    """An empty `--out ""` would put run directories straight into the working directory."""
+    if isinstance(item.value, str) and not item.value.strip():
+        who = item.source.split(" ", 1)[1] if item.origin in ("flag", "env") else item.setting.name
+        fallback = {"flag": "or leave the option out", "env": "or unset it"}.get(item.origin, "")
+        hint = f"{_EMPTY_HINT[item.setting.key]}, {fallback}." if fallback else f"{_EMPTY_HINT[item.setting.key]}."
+        raise ConfigError(item.setting.key, f"{who} must not be empty.", hint)
 
 
 def values_of(resolved: Mapping[str, Resolved], section: str) -> dict[str, Any]:
     """{key: value} for one section, as a task's parser expects."""
     return {r.setting.key: r.value for r in resolved.values() if r.setting.section == section}
+
+
+# ---- FMNIST_* variables that are not settings ---------------------------------------------
+
+ENV_PREFIX = "FMNIST_"
+OTHER_VARIABLES = ("FMNIST_CONFIG",)  # read by find_config_file; FMNIST_DATA is general.data_dir's
+
+
+def unknown_environment_variables(
+    environ: Mapping[str, str] | None = None, flag_names: Mapping[str, str] | None = None
+) -> list[str]:
+    """One warning line per `FMNIST_…` variable that nothing reads, with the closest valid name.
+
+    `flag_names` maps "section.key" to its command-line option (e.g. "--lr"); given, the
+    suggestion names the flag too, and a variable spelt like the flag ("FMNIST_TRAIN_LR")
+    is matched to it.
+    """
+    environ = os.environ if environ is None else environ
+    flag_names = flag_names or {}
+    known = {s.env for s in SETTINGS} | set(OTHER_VARIABLES)
+    warnings = []
+    # case matters to the environment: fmnist_out is as unread as FMNIST_OUTPUT
+    for variable in sorted(v for v in environ if v.upper().startswith(ENV_PREFIX) and v not in known):
+        names = _closest_variables(variable.upper(), flag_names)
+        if not names:
+            warnings.append(f"{variable} is not a setting; `fmnist-tui config` lists the settings.")
+            continue
+        spelled = [f"{n.env} (flag {flag_names[n.name]})" if n.name in flag_names else n.env for n in names]
+        warnings.append(f"{variable} is not a setting; did you mean {' or '.join(spelled)}?")
+    return warnings
+
+
+@dataclass(frozen=True)
+class _Other:
+    """A variable that is not a setting but is read (FMNIST_CONFIG), as a suggestion."""
+
+    env: str
+    name: str = ""
+
+
+def _closest_variables(variable: str, flag_names: Mapping[str, str]) -> list[Setting | _Other]:
+    """The settings (or other variables) `variable` most probably meant; [] if none is close."""
+    rest = variable[len(ENV_PREFIX):]
+    candidates: list[Setting | _Other] = [*SETTINGS, *(_Other(v) for v in OTHER_VARIABLES)]
+    task_sections = [s.section for s in SETTINGS if s.section != "general"]
+    section = next((name for name in task_sections if rest.startswith(f"{name.upper()}_")), None)
+    if section is not None:  # FMNIST_TRAIN_…: look in [train] first
+        rest = rest[len(section) + 1:]
+        in_section = [c for c in candidates if isinstance(c, Setting) and c.section == section]
+        found = _match_key(rest, in_section, flag_names)
+        if found:
+            return found
+    # also a misspelt section ("FMNIST_TRIAN_EPOCHS"): every setting's whole name is a spelling
+    return _match_key(rest, candidates, flag_names)
+
+
+def _match_key(key: str, candidates: list, flag_names: Mapping[str, str]) -> list:
+    """Candidates whose key, flag or initials is `key`, else the one spelt most like it."""
+    spellings: dict[str, list] = {}
+    for candidate in candidates:
+        for spelling in _spellings(candidate, flag_names):
+            spellings.setdefault(spelling, []).append(candidate)
+    wanted = key.replace("_", "")
+    if wanted in spellings:
+        return list(dict.fromkeys(spellings[wanted]))
+    close = difflib.get_close_matches(wanted, list(spellings), n=1, cutoff=0.6)
+    return spellings[close[0]][:1] if close else []
+
+
+def _spellings(candidate, flag_names: Mapping[str, str]) -> set[str]:
+    """The ways a user may write a setting's key, upper-case and without underscores."""
+    if isinstance(candidate, _Other):
+        return {candidate.env[len(ENV_PREFIX):].replace("_", "")}
+    words = candidate.key.upper().split("_")
+    spellings = {"".join(words), candidate.env[len(ENV_PREFIX):].replace("_", "")}
+    if len(words) > 1:
+        spellings.add("".join(w[0] for w in words))  # LEARNING_RATE -> LR
+    flag = flag_names.get(candidate.name, "")
+    if flag.startswith("--"):
+        spellings.add(flag[2:].upper().replace("-", ""))
+    return spellings

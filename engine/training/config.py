@@ -46,7 +46,8 @@ class TrainConfig:
         hidden_units = _number("hidden_units", get("hidden_units"), int, low=1, high=100_000)
         raw_seed = values.get("seed", defaults.seed)
         seed = None if raw_seed in (None, "", "none", "None") else _number("seed", raw_seed, int, low=0, high=2**31 - 1)
-        models = _models(get("models"))
+        # an empty list is a choice of no model, not "the default" (both models, 70 epochs)
+        models = _models(values["models"] if values.get("models") is not None else defaults.models)
         strategy = _strategy(get("strategy"))
         return cls(epochs, batch_size, learning_rate, dropout, hidden_units, seed, models, strategy)
 
