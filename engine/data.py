@@ -20,7 +20,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .errors import DataError
+from .errors import ConfigError, DataError
 
 CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -159,6 +159,8 @@ def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[tuple[str,
     explicit = data_dir or os.environ.get("FMNIST_DATA")
     if explicit:
         label = "--data-dir" if data_dir else "FMNIST_DATA"
+        if not isinstance(explicit, (str, os.PathLike)):
+            raise DataError(f"The data directory ({label}) must be a path, got {explicit!r}.", INSTALL_HINT)
         found.append((label, Path(explicit).expanduser()))
     found.append(("Keras cache", KERAS_CACHE_DIR.expanduser()))
     found.append(("Debian package", DEBIAN_DIR))
@@ -170,7 +172,7 @@ def locate(data_dir: str | os.PathLike | None = None) -> Path | None:
     for label, directory in candidate_dirs(data_dir):
         if label in ("--data-dir", "FMNIST_DATA"):
             if not directory.is_dir():
-                raise DataError(f"The data directory {directory} ({label}) does not exist.", INSTALL_HINT)
+                raise DataError(f"The data directory {directory} ({label}) {_what_is(directory)}.", INSTALL_HINT)
             if not _has_all_files(directory):
                 missing = [s.name for s in FILES.values() if not (directory / s.name).is_file()]
                 raise DataError(
@@ -180,6 +182,30 @@ def locate(data_dir: str | os.PathLike | None = None) -> Path | None:
         if _has_all_files(directory):
             return directory
     return None
+
+
+def _what_is(path: Path) -> str:
+    """Why a path is not a usable directory: "does not exist" only when that is true."""
+    if path.is_file():
+        return "is a file, not a directory"
+    if path.exists():
+        return "is not a directory"
+    return "does not exist"
+
+
+def check_data_dir(data_dir: str | os.PathLike | None) -> None:
+    """Refuse an explicit data directory that is not one, before any run starts.
+
+    Raises a `ConfigError` on field "data_dir" so that a front end names the option or
+    variable that set it; the files inside are checked when they are read.
+    """
+    if data_dir in (None, ""):
+        return
+    if not isinstance(data_dir, (str, os.PathLike)):
+        raise ConfigError("data_dir", f"The data directory must be a path, got {data_dir!r}.")
+    directory = Path(data_dir).expanduser()
+    if not directory.is_dir():
+        raise ConfigError("data_dir", f"The data directory {directory} {_what_is(directory)}.", INSTALL_HINT)
 
 
 def download_with_keras() -> Path:

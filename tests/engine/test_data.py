@@ -125,3 +125,41 @@ def test_real_data_is_valid_and_scaled():
     assert 0.0 == data.x_train.min() and data.x_train.max() == 1.0
     assert set(np.unique(data.y_train)) == set(range(10))
     assert np.bincount(data.y_test).tolist() == [1000] * 10
+
+
+def test_explicit_data_directory_that_is_a_file_says_so(tmp_path):
+    # it used to be called "does not exist", which sends the user looking for a typo
+    blocker = tmp_path / "fmnist.tar"
+    blocker.write_text("not a directory")
+    with pytest.raises(DataError) as info:
+        load_fashion_mnist(blocker)
+    assert f"{blocker} (--data-dir) is a file, not a directory" in info.value.message
+    assert "does not exist" not in info.value.message
+
+
+def test_fmnist_data_naming_a_file_says_so(tmp_path, monkeypatch):
+    blocker = tmp_path / "fmnist.tar"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("FMNIST_DATA", str(blocker))
+    with pytest.raises(DataError, match=r"\(FMNIST_DATA\) is a file, not a directory"):
+        locate()
+
+
+def test_check_data_dir_refuses_early_with_a_config_error(tmp_path):
+    from fmnist_tui.engine.data import check_data_dir
+    from fmnist_tui.engine.errors import ConfigError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for bad, words in ((blocker, "is a file, not a directory"), (tmp_path / "nowhere", "does not exist")):
+        with pytest.raises(ConfigError) as info:
+            check_data_dir(bad)
+        assert info.value.field == "data_dir" and str(bad) in info.value.message and words in info.value.message
+    write_fake_set(tmp_path / "d", train=10, test=10)
+    check_data_dir(tmp_path / "d")  # a directory passes; its files are checked when read
+    check_data_dir(None)  # nothing given: the usual places are searched later
+
+
+def test_data_dir_that_is_not_a_path_is_a_data_error():
+    with pytest.raises(DataError, match="must be a path"):
+        load_fashion_mnist(5)
