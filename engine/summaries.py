@@ -13,11 +13,35 @@ SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 
 
+def _read_umask() -> int:
+    """The process umask, read without changing it where the system allows.
+
+    `os.umask` can only be read by setting it; between the set and the restore another
+    thread creating a file would get the wrong mode, so Linux's /proc is preferred.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # at import, before the front ends start their threads
+    os.umask(mask)
+    return mask
+
+
+# Read once: the front ends never change the umask, and reading /proc per write is wasted work.
+FILE_MODE = 0o666 & ~_read_umask()
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` to `path` so that readers see either the old file or the new one, never half.
 
     The data goes to a temporary file in the same directory, is flushed to disk, then
-    renamed over the target (`os.replace` is atomic on POSIX and Windows).
+    renamed over the target (`os.replace` is atomic on POSIX and Windows). The file gets
+    the mode an ordinary `open` would give it (0666 less the umask), not mkstemp's 0600, so
+    the other users of a shared machine can read the summaries when the umask lets them.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -26,6 +50,8 @@ def atomic_write_text(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
+            if hasattr(os, "fchmod"):  # POSIX only; Windows has no group/other bits to open
+                os.fchmod(handle.fileno(), FILE_MODE)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
