@@ -2,15 +2,15 @@
 
 Pure Python (no TensorFlow, no Textual). Every run lives in `runs/<run-id>/` with a
 `summary.json` and a `summary.md`. Reading never raises: a directory whose files are
-missing, unreadable, half-written or not a JSON object is still listed, with `damaged`
-saying why, so a front end can show it (and offer to delete it) instead of crashing.
+missing, unreadable, half-written, not a JSON object or not of a summary's shape
+(`summary_check`) is still listed, with `damaged` saying why, so a front end can show it
+(and offer to delete it) instead of crashing; only a `usable` record's summary is compared.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import os
 import re
 import shutil
@@ -21,10 +21,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import FmnistError
 from .summaries import SUMMARY_JSON, SUMMARY_MD
+from .summary_check import STATUSES, TASKS, is_number, summary_problem
 from .training.summary import comparison_rows
 
-TASKS = ("train", "devices", "jacobian", "eigen", "report")
-STATUSES = ("running", "interrupted", "completed", "cancelled", "failed")
 # A "running" summary not rewritten for this long is taken to belong to a process that is gone.
 STALE_AFTER_SECONDS = 600.0
 SORT_KEYS = ("started_at", "task", "status", "seconds_total", "headline", "run_id")
@@ -43,7 +42,8 @@ class RunRecord:
     `status` is the summary's status, except that a "running" summary with no `finished_at`
     that has not been rewritten for `STALE_AFTER_SECONDS` reads "interrupted". `damaged` is
     None for a healthy run, else the reason (the run is still listed); `summary` is the
-    parsed JSON object when there is one (also for a run whose `summary.md` is missing).
+    parsed JSON object when there is one (also for a run whose `summary.md` is missing, and
+    for one whose shape is wrong: `summary_problem` then says why, and `usable` is False).
     """
 
     run_id: str
@@ -55,6 +55,12 @@ class RunRecord:
     headline: str
     damaged: str | None = None
     summary: dict[str, Any] | None = None
+    summary_problem: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """The summary can be rendered, compared and reported on (`summary_check` accepts it)."""
+        return self.summary is not None and self.summary_problem is None
 
     @property
     def markdown_path(self) -> Path:
@@ -66,7 +72,7 @@ class RunRecord:
 
     @property
     def is_training(self) -> bool:
-        return self.task == "train" and self.summary is not None
+        return self.task == "train" and self.usable
 
 
 # ---- reading -----------------------------------------------------------------------------
@@ -103,6 +109,7 @@ def read_run(path: Path, now: float | None = None, stale_after: float = STALE_AF
     run_id = path.name
     now = time.time() if now is None else now
     summary, damaged = _load_summary(path / SUMMARY_JSON)
+    problem = damaged if summary is not None else None  # parsed, but of the wrong shape
     if summary is not None and damaged is None and not (path / SUMMARY_MD).is_file():
         damaged = f"missing {SUMMARY_MD}"
 
@@ -111,24 +118,26 @@ def read_run(path: Path, now: float | None = None, stale_after: float = STALE_AF
     task = data.get("task") if isinstance(data.get("task"), str) and data.get("task") else (id_task or "?")
     started = _parse_time(data.get("started_at")) or id_time or _mtime_datetime(path)
     seconds = data.get("seconds_total")
-    seconds = float(seconds) if _is_number(seconds) else None
+    seconds = float(seconds) if is_number(seconds) else None
+    status = derive_status(summary, path / SUMMARY_JSON, now, stale_after)
+    headline = run_headline(task, data) if summary is not None else ""
+    return RunRecord(run_id, path, task, started, status, seconds, headline, damaged, summary, problem)
 
+
+def derive_status(summary: Mapping[str, Any] | None, json_path: Path, now: float, stale_after: float) -> str:
+    """The status a run is listed with: the summary's, but "interrupted" for a stale "running"."""
     if summary is None:
-        status = "—"
-    else:
-        status = str(data.get("status") or "—")
-        if status == "running" and not data.get("finished_at"):
-            mtime = _mtime(path / SUMMARY_JSON)
-            if mtime is not None and now - mtime > stale_after:
-                status = "interrupted"
-    try:
-        headline = run_headline(task, data) if summary is not None else ""
-    except Exception:  # a summary of the right task but the wrong shape
-        headline = ""
-    return RunRecord(run_id, path, task, started, status, seconds, headline, damaged, summary)
+        return "—"
+    status = str(summary.get("status") or "—")
+    if status == "running" and not summary.get("finished_at"):
+        mtime = _mtime(json_path)
+        if mtime is not None and now - mtime > stale_after:
+            status = "interrupted"
+    return status
 
 
 def _load_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The parsed summary (None if there is no JSON object) and why it is damaged (None if not)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -147,7 +156,7 @@ def _load_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"half-written or corrupt {SUMMARY_JSON} (invalid JSON{where})"
     if not isinstance(data, dict):
         return None, f"{SUMMARY_JSON} holds a {_json_type(data)}, not an object"
-    return data, None
+    return data, summary_problem(data)
 
 
 def _json_type(value: Any) -> str:
@@ -192,8 +201,6 @@ def _mtime_datetime(path: Path) -> _dt.datetime | None:
         return None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # ---- headline figures --------------------------------------------------------------------
@@ -203,22 +210,16 @@ def run_headline(task: str, summary: Mapping[str, Any]) -> str:
     """The figure a run is remembered by, e.g. "keras 0.8664 · lowlevel 0.8696".
 
     Training: best test accuracy per model. Devices: peak GFLOP/s per device over the
-    accepted (not rejected) timings. Jacobian and eigen: ✓ or ✗ for the check.
+    accepted (not rejected) timings. Jacobian and eigen: ✓ or ✗ for the check. Never
+    raises: what is missing or of the wrong type is left out (a damaged run's figure).
     """
     if task == "train":
-        parts = []
         models = summary.get("models")
-        for name, record in (models.items() if isinstance(models, Mapping) else ()):
-            if not isinstance(record, Mapping):
-                continue
-            best = record.get("best_test_accuracy")
-            if not _is_number(best):
-                accuracies = [
-                    e.get("test_accuracy") for e in record.get("epochs") or [] if isinstance(e, Mapping)
-                ]
-                accuracies = [a for a in accuracies if _is_number(a)]
-                best = max(accuracies) if accuracies else None
-            parts.append(f"{name} {best:.4f}" if _is_number(best) else f"{name} —")
+        parts = [
+            f"{name} {_best_accuracy(record)}"
+            for name, record in (models.items() if isinstance(models, Mapping) else ())
+            if isinstance(record, Mapping)
+        ]
         return " · ".join(parts)
     if task == "devices":
         peaks: dict[str, float] = {}
@@ -227,8 +228,9 @@ def run_headline(task: str, summary: Mapping[str, Any]) -> str:
             if not isinstance(row, Mapping) or row.get("rejected"):
                 continue
             gflops = row.get("gflops")
-            if _is_number(gflops):
-                device = str(row.get("device", "?"))
+            if is_number(gflops):
+                device = row.get("device")
+                device = device if isinstance(device, str) else "?"
                 peaks[device] = max(peaks.get(device, float("-inf")), float(gflops))
         if not peaks:
             return ""
@@ -245,6 +247,16 @@ def run_headline(task: str, summary: Mapping[str, Any]) -> str:
             return "✗ mismatch"
         return ""
     return ""
+
+
+def _best_accuracy(record: Mapping[str, Any]) -> str:
+    best = record.get("best_test_accuracy")
+    if not is_number(best):
+        epochs = record.get("epochs")
+        rows = [e for e in (epochs if isinstance(epochs, list) else ()) if isinstance(e, Mapping)]
+        accuracies = [e.get("test_accuracy") for e in rows if is_number(e.get("test_accuracy"))]
+        best = max(accuracies) if accuracies else None
+    return f"{best:.4f}" if is_number(best) else "—"
 
 
 def _gflops(value: float) -> str:
@@ -328,11 +340,11 @@ def compare_training_runs(a: RunRecord, b: RunRecord) -> dict[str, Any]:
       - "table": {"headers": [...], "rows": [...]}: the metric rows of both runs side by side,
         columns "A <model>" then "B <model>"
       - "curves": {"A <model>": [epoch logs]} for overlaid curves
-    Raises `HistoryError` if either run is not a readable training run.
+    Raises `HistoryError` if either run is not a usable training run (damaged, or another task).
     """
     for label, record in (("A", a), ("B", b)):
-        if record.summary is None or record.task != "train":
-            why = f"it is damaged ({record.damaged})" if record.summary is None else f"it is a {record.task} run"
+        if not record.usable or record.task != "train":
+            why = f"it is damaged ({record.damaged})" if not record.usable else f"it is a {record.task} run"
             raise HistoryError(f"Run {label} ({record.run_id}) cannot be compared: {why}.")
     config_a = a.summary.get("config") if isinstance(a.summary.get("config"), Mapping) else {}
     config_b = b.summary.get("config") if isinstance(b.summary.get("config"), Mapping) else {}
@@ -367,12 +379,12 @@ def compare_training_runs(a: RunRecord, b: RunRecord) -> dict[str, Any]:
 
 
 def _has_curve_keys(epoch: Mapping[str, Any]) -> bool:
-    return all(_is_number(epoch.get(k)) for k in ("epoch", "loss", "accuracy", "test_loss", "test_accuracy"))
+    return all(is_number(epoch.get(k)) for k in ("epoch", "loss", "accuracy", "test_loss", "test_accuracy"))
 
 
 def format_duration(seconds: float | None) -> str:
     """"8.0 s", "2m 05s", "1h 02m"; "—" when unknown."""
-    if seconds is None or not _is_number(seconds):
+    if seconds is None or not is_number(seconds):
         return "—"
     if seconds < 60:
         return f"{seconds:.1f} s"
@@ -394,7 +406,7 @@ def format_started(when: _dt.datetime | None) -> str:
 
 
 __all__: Sequence[str] = (
-    "HistoryError", "RunRecord", "SORT_KEYS", "STALE_AFTER_SECONDS", "TASKS", "compare_training_runs",
+    "HistoryError", "RunRecord", "SORT_KEYS", "STALE_AFTER_SECONDS", "STATUSES", "TASKS", "compare_training_runs",
     "delete_run", "filter_runs", "format_duration", "format_started", "list_runs", "read_run",
     "run_headline", "sort_runs",
 )

@@ -221,3 +221,34 @@ def test_format_duration():
     assert format_duration(8.04) == "8.0 s"
     assert format_duration(125) == "2m 05s"
     assert format_duration(3725) == "1h 02m"
+
+
+def test_a_summary_of_the_wrong_shape_is_listed_as_damaged_saying_where(tmp_path):
+    empty = tmp_path / "20261101-100000-train"
+    empty.mkdir()
+    (empty / "summary.json").write_text("{}")
+    (empty / "summary.md").write_text("# ?\n")
+    models = train_models(keras=0.86)
+    del models["keras"]["epochs"][1]["seconds"]
+    write_run(tmp_path, "20261102-100000-train", models=models)
+    write_run(tmp_path, "20261103-100000-devices", config=[500, 1000])
+
+    r = by_id(list_runs(tmp_path))
+    assert r["20261101-100000-train"].damaged == (
+        "the summary lacks task, run_id, status, started_at, config, environment")
+    assert r["20261102-100000-train"].damaged == "models.keras.epochs[1] lacks seconds"
+    assert r["20261103-100000-devices"].damaged == "config is a list, not an object"
+    for record in r.values():
+        assert not record.usable and not record.is_training
+    # still listed with what could be read
+    assert r["20261102-100000-train"].status == "completed" and r["20261102-100000-train"].seconds_total == 12.5
+
+
+def test_compare_refuses_a_run_whose_summary_has_the_wrong_shape(runs):
+    models = train_models(keras=0.86)
+    models["keras"]["seconds_per_sample"] = "fast"
+    write_run(runs, "20261110-100000-train", models=models)
+    r = by_id(list_runs(runs))
+    with pytest.raises(HistoryError, match=r"Run B \(20261110-100000-train\) cannot be compared: it is damaged "
+                                           r"\(models\.keras\.seconds_per_sample is a string, not a number\)"):
+        compare_training_runs(r["20261101-100000-train"], r["20261110-100000-train"])
