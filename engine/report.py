@@ -4,16 +4,23 @@ Sections follow the original exercise: the classifier (with its comparison table
 original's layout, metric | low-level | Keras), the CPU/GPU timings, then the Jacobian
 and eigen checks with their derivations. Each section is the task's own summary with its
 headings moved one level down, so the report and the summaries never disagree.
+
+A summary that `summary_check` rejects (a damaged run) is never rendered: the report lists
+it as skipped, with the reason, and a report with nothing usable is refused before its
+directory is created.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from .errors import FmnistError
 from .summaries import atomic_write_text, escape_cell, markdown_table
+from .summary_check import summary_problem
 
 REPORT_MD = "report.md"
 TASK_ORDER = ("train", "devices", "jacobian", "eigen")
@@ -23,6 +30,30 @@ SECTION_TITLES = {
     "jacobian": "3. Jacobian: autodiff against the exact derivative",
     "eigen": "4. Eigenpairs: numeric against the exact solution",
 }
+
+
+class ReportError(FmnistError):
+    """No report can be assembled from the given runs (none of them is usable)."""
+
+
+def split_usable(summaries: Sequence[Any]) -> tuple[list[Mapping[str, Any]], list[tuple[str, str]]]:
+    """The summaries a report can use, and (run id, why not) for each one it cannot."""
+    usable, skipped = [], []
+    for summary in summaries:
+        problem = summary_problem(summary)
+        if problem is None and summary.get("task") not in TASK_ORDER:
+            problem = f"a {summary.get('task')} run has no section in the report"
+        if problem is None:
+            usable.append(summary)
+        else:
+            run_id = summary.get("run_id") if isinstance(summary, Mapping) else None
+            skipped.append((run_id if isinstance(run_id, str) and run_id else "a run without an id", problem))
+    return usable, skipped
+
+
+def _skipped_text(skipped: Sequence[tuple[str, str]], limit: int = 3) -> str:
+    text = "; ".join(f"run {run_id} cannot go into a report ({reason})" for run_id, reason in skipped[:limit])
+    return text + (f"; and {len(skipped) - limit} more" if len(skipped) > limit else "")
 
 
 def _renderer(task: str) -> Callable[[Mapping[str, Any]], str] | None:
@@ -73,17 +104,23 @@ def original_comparison_table(summary: Mapping[str, Any]) -> str | None:
 
 def build_report(summaries: Sequence[Mapping[str, Any]], title: str = "Fashion-MNIST workbench report",
                  now: _dt.datetime | None = None) -> str:
-    """The report of the given runs (any subset of the four tasks), in the exercise's order."""
+    """The report of the given runs (any subset of the four tasks), in the exercise's order.
+
+    Damaged summaries are listed under "Skipped" with the reason, never rendered.
+    """
+    usable, skipped = split_usable(summaries)
     by_task: dict[str, list[Mapping[str, Any]]] = {}
-    for summary in summaries:
-        by_task.setdefault(str(summary.get("task")), []).append(summary)
+    for summary in usable:
+        by_task.setdefault(summary["task"], []).append(summary)
     stamp = (now or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
-    lines = [f"# {title}", "", f"Assembled {stamp} from {len(summaries)} run(s).", ""]
+    lines = [f"# {title}", "", f"Assembled {stamp} from {len(usable)} run(s).", ""]
     overview = [
-        [SECTION_TITLES.get(s.get("task"), s.get("task")), s.get("run_id", "—"), s.get("status", "—")]
-        for task in TASK_ORDER for s in by_task.get(task, [])
+        [SECTION_TITLES[task], s["run_id"], s["status"]] for task in TASK_ORDER for s in by_task.get(task, [])
     ]
     lines += [markdown_table(["task", "run", "status"], overview), ""]
+    if skipped:
+        lines += ["## Skipped", "", "These runs were left out, for the reason given:", ""]
+        lines += [f"- {escape_cell(run_id)}: {escape_cell(reason)}" for run_id, reason in skipped] + [""]
     for task in TASK_ORDER:
         for summary in by_task.get(task, []):
             lines += [f"## {SECTION_TITLES[task]}", ""]
@@ -105,29 +142,39 @@ def write_report(summaries: Sequence[Mapping[str, Any]], path: Path, **kwargs: A
     return Path(path)
 
 
-def save_report_run(runs_dir: Path, summaries: Sequence[Mapping[str, Any]], title: str = "Fashion-MNIST workbench report",
-                    status: str = "completed", note: str = "") -> Path:
+def save_report_run(runs_dir: Path, summaries: Sequence[Mapping[str, Any]],
+                    title: str = "Fashion-MNIST workbench report", status: str = "completed", note: str = "") -> Path:
     """Keep a report as a run of its own (`runs/<id>-report/`), listed with the others.
 
     Writes `report.md` (the report), `summary.md` (the same text) and `summary.json` (task
-    "report", the runs it was assembled from). Returns the path of `report.md`.
+    "report", the runs it was assembled from, those it skipped). Returns the path of
+    `report.md`. Raises `ReportError`, before creating anything, when runs were given and
+    none of them is usable; a failed write removes the directory it created.
     """
     from .runner import new_run_id
     from .summaries import write_summary
 
-    runs_dir = Path(runs_dir)
-    run_id = new_run_id("report", runs_dir)
-    run_dir = runs_dir / run_id
-    run_dir.mkdir(parents=True)
-    now = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    usable, skipped = split_usable(summaries)
+    if summaries and not usable:
+        raise ReportError(f"No report written: {_skipped_text(skipped)}.", "Choose runs that are not damaged.")
     text = build_report(summaries, title=title)
     if note:
         text = text.replace("\n\n", f"\n\n{note}\n\n", 1)
-    atomic_write_text(run_dir / REPORT_MD, text)
+    runs_dir = Path(runs_dir)
+    run_id = new_run_id("report", runs_dir)
+    now = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     summary = {
         "task": "report", "run_id": run_id, "status": status, "started_at": now, "finished_at": now,
         "seconds_total": None, "config": {"title": title}, "environment": {},
-        "runs": [{"run_id": s.get("run_id"), "task": s.get("task"), "status": s.get("status")} for s in summaries],
+        "runs": [{"run_id": s["run_id"], "task": s["task"], "status": s["status"]} for s in usable],
+        "skipped": [{"run_id": run, "reason": reason} for run, reason in skipped],
     }
-    write_summary(run_dir, summary, text)
+    run_dir = runs_dir / run_id
+    run_dir.mkdir(parents=True)
+    try:
+        atomic_write_text(run_dir / REPORT_MD, text)
+        write_summary(run_dir, summary, text)
+    except BaseException:  # a half-written report would be listed as a damaged run
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     return run_dir / REPORT_MD

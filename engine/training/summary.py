@@ -1,24 +1,43 @@
-"""The Classifier run's Markdown summary: config, environment, comparison and per-epoch tables."""
+"""The Classifier run's Markdown summary: config, environment, comparison and per-epoch tables.
+
+`render_train_markdown` writes the summary of a live run and renders a past one, so it
+never raises on what it is given: a missing or wrongly typed value reads "—" (readers of
+past runs refuse a damaged summary before this, see `summary_check`).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..summaries import fmt, markdown_table
+from ..summary_check import is_number
 from .config import MODEL_TITLES
+
+
+def _number(digits: int = 4, scale: float = 1.0) -> Callable[[Any], str]:
+    """A cell formatter: the number with `digits` decimals (times `scale`), else "—"."""
+
+    def render(value: Any) -> str:
+        if not is_number(value):
+            return "—"
+        return fmt(value * scale if scale != 1.0 else value, digits)
+
+    return render
+
 
 # (label, key in the model record, formatter) in the order of the original's table.
 COMPARISON_ROWS = (
-    ("Test accuracy", "test_accuracy", lambda v: fmt(v, 4)),
-    ("Test loss", "test_loss", lambda v: fmt(v, 4)),
-    ("Train accuracy", "train_accuracy", lambda v: fmt(v, 4)),
-    ("Train loss", "train_loss", lambda v: fmt(v, 4)),
-    ("Time per epoch (s)", "seconds_per_epoch", lambda v: fmt(v, 2)),
-    ("Time per sample (µs)", "seconds_per_sample", lambda v: fmt(v * 1e6, 1) if v is not None else "—"),
-    ("Total time (s)", "seconds_total", lambda v: fmt(v, 1)),
-    ("Best test accuracy", "best_test_accuracy", lambda v: fmt(v, 4)),
-    ("Best epoch", "best_epoch", lambda v: fmt(v)),
+    ("Test accuracy", "test_accuracy", _number(4)),
+    ("Test loss", "test_loss", _number(4)),
+    ("Train accuracy", "train_accuracy", _number(4)),
+    ("Train loss", "train_loss", _number(4)),
+    ("Time per epoch (s)", "seconds_per_epoch", _number(2)),
+    ("Time per sample (µs)", "seconds_per_sample", _number(1, scale=1e6)),
+    ("Total time (s)", "seconds_total", _number(1)),
+    ("Best test accuracy", "best_test_accuracy", _number(4)),
+    ("Best epoch", "best_epoch", _number()),
 )
+EPOCH_COLUMNS = (("epoch", None), ("loss", 4), ("accuracy", 4), ("test_loss", 4), ("test_accuracy", 4), ("seconds", 2))
 
 
 def comparison_rows(models: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
@@ -27,51 +46,8 @@ def comparison_rows(models: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
 
 
 def render_train_markdown(summary: Mapping[str, Any]) -> str:
-    config = summary.get("config", {})
-    env = summary.get("environment", {}) or {}
-    models: Mapping[str, Mapping[str, Any]] = summary.get("models", {}) or {}
-    status = summary.get("status", "running")
-    lines = [f"# Classifier run {summary.get('run_id', '')}", ""]
-    lines += [f"**Status:** {status}"]
-    if summary.get("error"):
-        lines += ["", f"**Error:** {summary['error']}", ""]
-        if summary.get("hint"):
-            lines += [f"**What to do:** {summary['hint']}"]
-    lines += [
-        "",
-        f"Started {summary.get('started_at', '—')}, finished {summary.get('finished_at') or '—'}, "
-        f"wall time {fmt(summary.get('seconds_total'), 1)} s.",
-        "",
-        "## Configuration",
-        "",
-        markdown_table(["setting", "value"], [[k, setting_text(config[k])] for k in config]),
-        "",
-        "Network: Flatten → Dense({h}, relu) → Dropout({d}) → Dense(10, softmax); Adam, "
-        "sparse categorical cross-entropy. Models are trained one after the other.".format(
-            h=config.get("hidden_units", "?"), d=config.get("dropout", "?")
-        ),
-        "",
-        "## Environment",
-        "",
-        markdown_table(
-            ["item", "value"],
-            [
-                ["TensorFlow", env.get("tensorflow", "—")],
-                ["Device", env.get("device_in_use", "—")],
-                ["Strategy", _strategy_text(summary.get("strategy"))],
-                ["Devices", ", ".join(env.get("devices", [])) or "—"],
-                ["CPU cores", env.get("cpu_count", "—")],
-                ["Python", env.get("python", "—")],
-                ["Platform", env.get("platform", "—")],
-            ],
-        ),
-    ]
-    data = summary.get("data")
-    if data:
-        lines += ["", f"Data: {data.get('train_samples')} training and {data.get('test_samples')} test images "
-                      f"from `{data.get('source') or 'memory'}`."]
-    if summary.get("tensorboard_logdir"):
-        lines += ["", f"TensorBoard: `tensorboard --logdir {summary['tensorboard_logdir']}`"]
+    models = {name: record for name, record in _mapping(summary.get("models")).items() if isinstance(record, Mapping)}
+    lines = _header(summary) + _setup(summary)
     if models:
         lines += [
             "",
@@ -87,23 +63,74 @@ def render_train_markdown(summary: Mapping[str, Any]) -> str:
             "epoch's wall time (training and test evaluation) divided by the training samples seen.",
         ]
         for name, record in models.items():
-            epochs = record.get("epochs", [])
-            lines += ["", f"## {MODEL_TITLES.get(name, name)} — per epoch ({record.get('status', 'pending')})", ""]
-            if not epochs:
-                lines += ["No epoch completed."]
-                continue
-            lines.append(
-                markdown_table(
-                    ["epoch", "loss", "accuracy", "test loss", "test accuracy", "seconds"],
-                    [
-                        [e["epoch"], fmt(e["loss"]), fmt(e["accuracy"]), fmt(e["test_loss"]),
-                         fmt(e["test_accuracy"]), fmt(e["seconds"], 2)]
-                        for e in epochs
-                    ],
-                    ["r"] * 6,
-                )
-            )
+            lines += _epochs_table(name, record)
     return "\n".join(lines) + "\n"
+
+
+def _header(summary: Mapping[str, Any]) -> list[str]:
+    lines = [f"# Classifier run {summary.get('run_id', '')}", "", f"**Status:** {summary.get('status', 'running')}"]
+    if summary.get("error"):
+        lines += ["", f"**Error:** {summary['error']}", ""]
+        if summary.get("hint"):
+            lines += [f"**What to do:** {summary['hint']}"]
+    return lines + [
+        "",
+        f"Started {summary.get('started_at', '—')}, finished {summary.get('finished_at') or '—'}, "
+        f"wall time {_number(1)(summary.get('seconds_total'))} s.",
+    ]
+
+
+def _setup(summary: Mapping[str, Any]) -> list[str]:
+    """Configuration, environment, data and TensorBoard sections."""
+    config = _mapping(summary.get("config"))
+    env = _mapping(summary.get("environment"))
+    devices = env.get("devices")
+    lines = [
+        "",
+        "## Configuration",
+        "",
+        markdown_table(["setting", "value"], [[k, setting_text(v)] for k, v in config.items()]),
+        "",
+        "Network: Flatten → Dense({h}, relu) → Dropout({d}) → Dense(10, softmax); Adam, "
+        "sparse categorical cross-entropy. Models are trained one after the other.".format(
+            h=config.get("hidden_units", "?"), d=config.get("dropout", "?")
+        ),
+        "",
+        "## Environment",
+        "",
+        markdown_table(
+            ["item", "value"],
+            [
+                ["TensorFlow", env.get("tensorflow", "—")],
+                ["Device", env.get("device_in_use", "—")],
+                ["Strategy", _strategy_text(summary.get("strategy"))],
+                ["Devices", (setting_text(devices) if isinstance(devices, list) else "") or "—"],
+                ["CPU cores", env.get("cpu_count", "—")],
+                ["Python", env.get("python", "—")],
+                ["Platform", env.get("platform", "—")],
+            ],
+        ),
+    ]
+    data = summary.get("data")
+    if isinstance(data, Mapping) and data:
+        lines += ["", f"Data: {data.get('train_samples')} training and {data.get('test_samples')} test images "
+                      f"from `{data.get('source') or 'memory'}`."]
+    if summary.get("tensorboard_logdir"):
+        lines += ["", f"TensorBoard: `tensorboard --logdir {summary['tensorboard_logdir']}`"]
+    return lines
+
+
+def _epochs_table(name: str, record: Mapping[str, Any]) -> list[str]:
+    epochs = [e for e in _list(record.get("epochs")) if isinstance(e, Mapping)]
+    lines = ["", f"## {MODEL_TITLES.get(name, name)} — per epoch ({record.get('status', 'pending')})", ""]
+    if not epochs:
+        return lines + ["No epoch completed."]
+    rows = [
+        [e.get("epoch", "—") if digits is None else _number(digits)(e.get(key)) for key, digits in EPOCH_COLUMNS]
+        for e in epochs
+    ]
+    headers = [key.replace("_", " ") for key, _ in EPOCH_COLUMNS]
+    return lines + [markdown_table(headers, rows, ["r"] * len(EPOCH_COLUMNS))]
 
 
 def setting_text(value: Any) -> str:
@@ -115,7 +142,15 @@ def setting_text(value: Any) -> str:
     return str(value)
 
 
-def _strategy_text(strategy: Mapping[str, Any] | None) -> str:
-    if not strategy:
+def _strategy_text(strategy: Any) -> str:
+    if not isinstance(strategy, Mapping) or not strategy:
         return "—"
     return f"{strategy.get('class')} ({strategy.get('replicas')} replica(s))"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from fmnist_tui.engine.calculus.tasks import EigenTask, JacobianTask
 from fmnist_tui.engine.devices import DevicesTask
 from fmnist_tui.engine.history import list_runs
-from fmnist_tui.engine.report import build_report, demote_headings, save_report_run
+from fmnist_tui.engine.report import ReportError, build_report, demote_headings, save_report_run
 from fmnist_tui.engine.runner import run_collecting
 from fmnist_tui.engine.training.config import TrainConfig
 from fmnist_tui.engine.training.task import TrainTask
@@ -68,3 +69,49 @@ def test_saved_report_is_listed_as_a_run(tmp_path, summaries):
     assert saved["task"] == "report" and len(saved["runs"]) == 4
     [record] = list_runs(tmp_path)
     assert record.damaged is None and record.headline == "report of 4 runs"
+
+
+def hand_made(task: str, run_id: str, **fields) -> dict:
+    """A summary as the writers leave it (the common keys), plus `fields`."""
+    return {"task": task, "run_id": run_id, "status": "completed", "started_at": "2026-11-01T10:00:00+00:00",
+            "finished_at": "2026-11-01T10:01:00+00:00", "seconds_total": 60.0, "config": {}, "environment": {},
+            **fields}
+
+
+def training(run_id: str = "20261101-100000-train") -> dict:
+    epochs = [{"epoch": 1, "loss": 0.5, "accuracy": 0.82, "test_loss": 0.45, "test_accuracy": 0.84, "seconds": 4.0}]
+    keras = {"status": "completed", "epochs": epochs, "test_accuracy": 0.84}
+    return hand_made("train", run_id, models={"keras": keras})
+
+
+def test_a_damaged_summary_is_skipped_with_its_reason_and_the_rest_reported():
+    damaged = training("20261102-100000-train")
+    del damaged["models"]["keras"]["epochs"][0]["seconds"]
+    report = build_report([hand_made("jacobian", "20261103-100000-jacobian", match=True), damaged])
+    assert "## Skipped" in report
+    assert "- 20261102-100000-train: models.keras.epochs[0] lacks seconds" in report
+    assert "## 3. Jacobian" in report and "## 1. Classifier" not in report
+    assert rendered_rows(report) == expected_rows(report)
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("config", [1, 2], "config is a list, not an object"),
+    ("models", "keras", "models is a string, not an object"),
+    ("environment", ["CPU:0"], "environment is a list, not an object"),
+])
+def test_a_report_of_damaged_runs_only_is_refused_and_leaves_no_directory(tmp_path, field, value, reason):
+    damaged = {**training(), field: value}
+    assert reason in build_report([damaged])
+    with pytest.raises(ReportError, match=re.escape(f"run 20261101-100000-train cannot go into a report ({reason})")):
+        save_report_run(tmp_path, [damaged])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_report_records_what_it_left_out(tmp_path):
+    damaged = {**training("20261102-100000-train"), "models": "keras"}
+    path = save_report_run(tmp_path, [training(), damaged])
+    saved = json.loads((path.parent / "summary.json").read_text())
+    assert [r["run_id"] for r in saved["runs"]] == ["20261101-100000-train"]
+    assert saved["skipped"] == [{"run_id": "20261102-100000-train", "reason": "models is a string, not an object"}]
+    [record] = list_runs(tmp_path)
+    assert record.damaged is None and record.headline == "report of 1 run"
