@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, MarkdownViewer
+from textual.widgets._toast import Toast
 
 from fmnist_tui.tui.app import make_app
 from fmnist_tui.tui.screens.confirm import ConfirmModal
@@ -261,3 +262,92 @@ async def test_a_report_is_assembled_from_selected_runs(app, runs_dir):
         await pilot.press("escape")
         await pilot.pause()
         assert any(r.task == "report" for r in app.screen.records)
+
+
+def toasts(app) -> list[str]:
+    """The notifications on screen, as the user reads them (title, then message).
+
+    Rendering them is part of the check: a message taken as markup can fail to render.
+    """
+    return [toast.render().plain for toast in app.screen.query(Toast)]
+
+
+def damage(runs_dir: Path, run_id: str, change) -> None:
+    """Rewrite a run's summary.json as `change` leaves it (as a hand edit or a foreign tool would)."""
+    path = runs_dir / run_id / "summary.json"
+    summary = json.loads(path.read_text())
+    change(summary)
+    path.write_text(json.dumps(summary))
+
+
+def lose_seconds(summary: dict) -> None:
+    del summary["models"]["keras"]["epochs"][0]["seconds"]
+
+
+async def test_R_leaves_a_damaged_run_out_of_the_report(app, runs_dir):
+    write_run(runs_dir, "20261106-090000-train", models=models(0.9))
+    damage(runs_dir, "20261106-090000-train", lose_seconds)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_runs(pilot)
+        assert cell(screen, "20261106-090000-train", "headline").startswith("damaged: models.keras.epochs[0]")
+        await pilot.press("R")  # nothing selected: the newest usable completed run of each task
+        await pilot.pause()
+        assert isinstance(app.screen, RunSummaryScreen)
+        [report_dir] = [p for p in runs_dir.iterdir() if p.name.endswith("-report")]
+        text = (report_dir / "report.md").read_text()
+        assert "20261104-090000-train" in text and "20261106-090000-train" not in text
+
+
+async def test_R_on_runs_damaged_since_they_were_selected_says_so_and_writes_nothing(app, runs_dir):
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_runs(pilot)
+        await select(pilot, screen, "20261104-090000-train")
+        await pilot.press("space")
+        damage(runs_dir, "20261104-090000-train", lambda s: s.update(models="keras"))
+        await pilot.press("r", "R")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("No report written: 20261104-090000-train is damaged (models is a string, not an object)." in t
+                   for t in toasts(app))
+        assert not [p for p in runs_dir.iterdir() if p.name.endswith("-report")]
+
+
+async def test_x_on_a_run_damaged_since_it_was_marked_says_so(app, runs_dir):
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_runs(pilot)
+        for run_id in ("20261104-090000-train", "20261101-090000-train"):
+            await select(pilot, screen, run_id)
+            await pilot.press("m")
+        damage(runs_dir, "20261101-090000-train", lambda s: s["models"]["keras"].update(seconds_per_sample="fast"))
+        await pilot.press("r", "x")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("Run B (20261101-090000-train) cannot be compared: it is damaged "
+                   "(models.keras.seconds_per_sample is a string, not a number)." in t for t in toasts(app))
+
+
+async def test_m_refuses_a_damaged_training_run_whatever_its_text(app, runs_dir):
+    write_run(runs_dir, "20261106-090000-train", models={"[/b]": models(0.9)["keras"]})
+    damage(runs_dir, "20261106-090000-train", lambda s: s["models"]["[/b]"].update(epochs=[{"epoch": 1}]))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_runs(pilot)
+        await select(pilot, screen, "20261106-090000-train")
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.marked == []
+        assert any("it is damaged (models.[/b].epochs[0] lacks loss, accuracy, test_loss, test_accuracy, seconds)" in t
+                   for t in toasts(app))
+
+
+async def test_a_run_of_the_wrong_shape_opens_with_its_reason_then_its_markdown(app, runs_dir):
+    write_run(runs_dir, "20261106-090000-train", models=models(0.9), markdown="# Classifier run six\n")
+    damage(runs_dir, "20261106-090000-train", lose_seconds)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_runs(pilot)
+        await select(pilot, screen, "20261106-090000-train")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunSummaryScreen)
+        source = app.screen.query_one(MarkdownViewer).document.source
+        assert "**Damaged:** models.keras.epochs[0] lacks seconds" in source
+        assert "# Classifier run six" in source

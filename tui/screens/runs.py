@@ -278,8 +278,9 @@ as *damaged* with the reason; open it to see what is there, or delete it.
         if record.run_id in self.marked:
             self.marked.remove(record.run_id)
         elif not record.is_training:
-            why = f"it is damaged ({record.damaged})" if record.summary is None else f"it is a {record.task} run"
-            self.notify(f"Only training runs can be compared; {why}.", severity="warning", title="Mark")
+            why = f"it is damaged ({record.damaged})" if not record.usable else f"it is a {record.task} run"
+            # markup off: the reason quotes the file, which may hold "[/…]"
+            self.notify(f"Only training runs can be compared; {why}.", severity="warning", title="Mark", markup=False)
             return
         else:
             if len(self.marked) == 2:
@@ -300,7 +301,7 @@ as *damaged* with the reason; open it to see what is there, or delete it.
         try:
             comparison = compare_training_runs(a, b)
         except HistoryError as exc:
-            self.notify(str(exc), severity="error", title="Compare")
+            self.notify(str(exc), severity="error", title="Compare", markup=False)
             return
         self.app.push_screen(RunCompareScreen(a, b, comparison))
 
@@ -310,22 +311,22 @@ as *damaged* with the reason; open it to see what is there, or delete it.
             return
         if record.run_id in self.for_report:
             self.for_report.remove(record.run_id)
-        elif record.summary is None or record.task not in REPORTABLE:
-            why = f"it is damaged ({record.damaged})" if record.summary is None else f"it is a {record.task}"
-            self.notify(f"This run cannot go into a report: {why}.", severity="warning", title="Report")
+        elif not record.usable or record.task not in REPORTABLE:
+            why = f"it is damaged ({record.damaged})" if not record.usable else f"it is a {record.task}"
+            self.notify(f"This run cannot go into a report: {why}.", severity="warning", title="Report", markup=False)
             return
         else:
             self.for_report.append(record.run_id)
         self.rebuild()
 
     def report_records(self) -> list[RunRecord]:
-        """The selected runs, or else the newest completed run of each task."""
+        """The selected runs, or else the newest completed (and not damaged) run of each task."""
         if self.for_report:
             by_id = {r.run_id: r for r in self.records}
             return [by_id[i] for i in self.for_report if i in by_id]
         newest: dict[str, RunRecord] = {}
         for record in sort_runs(self.records, "started_at", True):
-            if record.summary is not None and record.status == "completed" and record.task in REPORTABLE:
+            if record.usable and record.status == "completed" and record.task in REPORTABLE:
                 newest.setdefault(record.task, record)
         return list(newest.values())
 
@@ -336,14 +337,22 @@ as *damaged* with the reason; open it to see what is there, or delete it.
         if not chosen:
             self.notify("No completed runs to report on yet.", severity="warning", title="Report")
             return
+        # a selected run may have been damaged on disk since it was selected (then re-read with r)
+        usable = [r for r in chosen if r.usable]
+        left_out = "; ".join(f"{r.run_id} is damaged ({r.damaged})" for r in chosen if not r.usable)
+        if not usable:
+            self.notify(f"No report written: {left_out}.", severity="error", title="Report", markup=False)
+            return
         try:
-            path = save_report_run(self.runs_dir, [r.summary for r in chosen])
+            path = save_report_run(self.runs_dir, [r.summary for r in usable])
         except OSError as exc:
-            self.notify(f"Could not write the report: {exc}", severity="error", title="Report")
+            self.notify(f"Could not write the report: {exc.strerror or exc}", severity="error", title="Report",
+                        markup=False)
             return
         self.for_report = []
         self.refresh_runs()
-        self.notify(f"Report of {len(chosen)} run(s): {path}", title="Report", timeout=6)
+        self.notify(f"Report of {len(usable)} run(s): {path}" + (f"\nLeft out: {left_out}." if left_out else ""),
+                    title="Report", timeout=6, severity="warning" if left_out else "information", markup=False)
         record = next((r for r in self.records if r.path == path.parent), None)
         if record is not None:
             self.app.push_screen(RunSummaryScreen(record))
@@ -398,7 +407,10 @@ def summary_markdown(record: RunRecord) -> str:
         listing = [f"Cannot list the directory: {exc.strerror or exc}"]
     lines += ["## Files", "", *(listing or ["The directory is empty."]), ""]
     if record.summary is not None:
-        raw = json.dumps(record.summary, indent=2, default=str)
+        try:
+            raw = json.dumps(record.summary, indent=2, default=str)
+        except (ValueError, RecursionError):  # nested deeper than the encoder goes
+            raw = "(too deeply nested to show)"
         if len(raw) > 20_000:
             raw = raw[:20_000] + "\n…"
         lines += ["## summary.json", "", "```json", raw, "```", ""]
