@@ -25,12 +25,13 @@ from typing import Any, Mapping, Union
 STATUSES = ("running", "interrupted", "completed", "cancelled", "failed")
 # A summary with hundreds of bad epochs needs one reason, not hundreds.
 MAX_PROBLEMS = 20
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 # ---- the schema --------------------------------------------------------------------------
 
 # Scalar kinds: "number", "integer", "string", "boolean", "any"; "status" and "datetime" are
-# strings with a vocabulary or a format.
+# strings with a vocabulary or a format; a "metric" is a number a trainer computed in float32.
 Spec = Union[str, "Obj", "ListOf", "MapOf"]
 
 
@@ -82,14 +83,16 @@ COMMON = {
 EPOCH = Obj({
     "epoch": Field("integer", required=True, nullable=False),
     # required: the per-epoch table has a column for each; null is a NaN the writer replaced
-    **{key: Field("number", required=True) for key in ("loss", "accuracy", "test_loss", "test_accuracy", "seconds")},
+    **{key: Field("metric", required=True) for key in ("loss", "accuracy", "test_loss", "test_accuracy")},
+    "seconds": Field("number", required=True),
     **_numbers("seconds_per_sample"),
 })
 MODEL = Obj({
     "status": Field("string"),
     "epochs": Field(ListOf(EPOCH), required=True, nullable=False),
-    **_numbers("test_accuracy", "test_loss", "train_accuracy", "train_loss", "best_test_accuracy", "seconds_total",
-               "seconds_per_epoch", "seconds_per_sample", "samples_per_second"),
+    **{key: Field("metric")
+       for key in ("test_accuracy", "test_loss", "train_accuracy", "train_loss", "best_test_accuracy")},
+    **_numbers("seconds_total", "seconds_per_epoch", "seconds_per_sample", "samples_per_second"),
     **_optional(best_epoch="integer", epochs_completed="integer"),
 })
 TRAIN = {
@@ -237,12 +240,15 @@ def _check(value: Any, spec: Spec, where: str, problems: list[str]) -> None:
 def _check_scalar(value: Any, kind: str, where: str, problems: list[str]) -> None:
     if kind == "any":
         return
-    if kind in ("number", "integer"):
+    if kind in ("number", "integer", "metric"):
         wanted = (int,) if kind == "integer" else (int, float)
         if isinstance(value, bool) or not isinstance(value, wanted):
             _add(problems, f"{where} is {_a(_kind(value))}, not {'an integer' if kind == 'integer' else 'a number'}")
         elif not is_number(value):
             _add(problems, f"{where} is not a finite number")
+        elif kind == "metric" and abs(value) > FLOAT32_MAX:
+            # no trainer can write it; the curves' plotting overflows near the float64 limit
+            _add(problems, f"{where} is {value:.3g}, beyond float32's range")
         return
     if kind == "boolean":
         _expect(value, bool, "a boolean", where, problems)

@@ -351,3 +351,17 @@ async def test_a_run_of_the_wrong_shape_opens_with_its_reason_then_its_markdown(
         source = app.screen.query_one(MarkdownViewer).document.source
         assert "**Damaged:** models.keras.epochs[0] lacks seconds" in source
         assert "# Classifier run six" in source
+
+
+async def test_x_refuses_figures_no_trainer_writes_instead_of_failing_to_draw_them(app, runs_dir):
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_runs(pilot)
+        for run_id in ("20261104-090000-train", "20261101-090000-train"):
+            await select(pilot, screen, run_id)
+            await pilot.press("m")
+        damage(runs_dir, "20261101-090000-train", lambda s: s["models"]["keras"]["epochs"][0].update(loss=1e308))
+        await pilot.press("r", "x")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("it is damaged (models.keras.epochs[0].loss is 1e+308, beyond float32's range)" in t
+                   for t in toasts(app))
