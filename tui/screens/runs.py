@@ -76,8 +76,9 @@ Every run under the runs directory (`runs/` by default), newest first: its task,
 time, status, wall time and headline figure — best test accuracy per model for training,
 peak GFLOP/s per device for timings, ✓/✗ for the Jacobian and eigen checks. A run still
 marked *running* whose summary has not changed for 10 minutes reads *interrupted* (its
-process is gone). A directory with a missing, unreadable or half-written summary is listed
-as *damaged* with the reason; open it to see what is there, or delete it.
+process is gone). A directory with a missing, unreadable or half-written summary, or one
+with a field missing or of the wrong type, is listed as *damaged* with the reason (it cannot
+be compared or reported on); open it to see what is there, or delete it.
 
 | key | does |
 | --- | --- |
