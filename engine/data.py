@@ -204,6 +204,8 @@ def check_data_dir(data_dir: str | os.PathLike | None) -> None:
     if not isinstance(data_dir, (str, os.PathLike)):
         raise ConfigError("data_dir", f"The data directory must be a path, got {data_dir!r}.")
     directory = Path(data_dir).expanduser()
+    if directory.suffix.lower() == ".npz" and directory.is_file():
+        return  # a prepared subset (see data_npz.py)
     if not directory.is_dir():
         raise ConfigError("data_dir", f"The data directory {directory} {_what_is(directory)}.", INSTALL_HINT)
 

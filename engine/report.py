@@ -138,6 +138,7 @@ def build_report(summaries: Sequence[Mapping[str, Any]], title: str = "Fashion-M
 
 
 def write_report(summaries: Sequence[Mapping[str, Any]], path: Path, **kwargs: Any) -> Path:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(Path(path), build_report(summaries, **kwargs))
     return Path(path)
 

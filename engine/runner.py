@@ -24,7 +24,7 @@ from typing import Any, AsyncIterator, Callable, ClassVar
 
 from .errors import ConfigError, FmnistError
 from .events import Event, RunCancelled, RunFailed, RunFinished, RunStarted, is_terminal
-from .summaries import SUMMARY_JSON, SUMMARY_MD, atomic_write_text, to_json
+from .summaries import SUMMARY_JSON, SUMMARY_MD, ResultsWriteError, atomic_write_text, to_json, write_summary
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +89,6 @@ class Task(ABC):
     @abstractmethod
     def render_markdown(self, summary: dict[str, Any]) -> str:
         """The human-readable summary; must cope with partial (cancelled, failed) runs."""
-
-
-class ResultsWriteError(FmnistError):
-    """The run's results could not be written (a full disk, a directory that went away)."""
-
-    def __init__(self, path: Path, exc: OSError) -> None:
-        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-        reason = "No space left on device" if full else (exc.strerror or str(exc))
-        hint = "Free some space (or choose another --out);" if full else "Check the output directory (--out DIR);"
-        super().__init__(f"{reason} while writing {path}.", f"{hint} what is already on disk is still valid.")
 
 
 class RunContext:
@@ -188,13 +178,9 @@ class RunContext:
             if self.sealed:
                 return self.run_dir / SUMMARY_MD
             self._snapshot = text
-            for name, content in ((SUMMARY_JSON, text), (SUMMARY_MD, markdown)):
-                try:
-                    atomic_write_text(self.run_dir / name, content)
-                except OSError as exc:
-                    raise ResultsWriteError(self.run_dir / name, exc) from None
+            path = write_summary(self.run_dir, text, markdown)
             self.sealed = final
-        return self.run_dir / SUMMARY_MD
+        return path
 
 
 def _now_iso() -> str:
@@ -220,6 +206,10 @@ def claim_run_dir(task_name: str, runs_dir: Path, now: _dt.datetime | None = Non
     or several) each get a directory of their own, the later one with a `-2`, `-3` suffix.
     """
     base = new_run_id(task_name, None, now)
+    try:
+        Path(runs_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsWriteError(Path(runs_dir), exc) from None
     for n in range(1, 10_000):
         run_id = base if n == 1 else f"{base}-{n}"
         run_dir = Path(runs_dir) / run_id

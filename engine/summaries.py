@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import FmnistError
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
@@ -44,7 +47,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     the other users of a shared machine can read the summaries when the umask lets them.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # No mkdir here: a worker whose run directory was deleted must fail, not re-create it.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -90,12 +93,29 @@ def to_json(summary: Mapping[str, Any]) -> str:
     return json.dumps(_finite(summary), indent=2, default=_json_default, allow_nan=False) + "\n"
 
 
-def write_summary(run_dir: Path, summary: Mapping[str, Any], markdown: str) -> Path:
-    """Write `summary.json` and `summary.md` atomically into `run_dir`; returns the Markdown path."""
+class ResultsWriteError(FmnistError):
+    """A run's results could not be written (a full disk, a directory that went away)."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        reason = "No space left on device" if full else (exc.strerror or str(exc))
+        hint = "Free some space (or choose another --out);" if full else "Check the output directory (--out DIR);"
+        super().__init__(f"{reason} while writing {path}.", f"{hint} what is already on disk is still valid.")
+
+
+def write_summary(run_dir: Path, summary: Mapping[str, Any] | str, markdown: str) -> Path:
+    """Write `summary.json` and `summary.md` atomically into `run_dir`; returns the Markdown path.
+
+    `summary` may be given as its JSON text. JSON first: when the disk fills, the
+    machine-readable record is the one worth having. Raises `ResultsWriteError`.
+    """
     run_dir = Path(run_dir)
-    # JSON after Markdown: a reader that sees the new JSON can rely on the Markdown being new too.
-    atomic_write_text(run_dir / SUMMARY_MD, markdown)
-    atomic_write_text(run_dir / SUMMARY_JSON, to_json(summary))
+    json_text = summary if isinstance(summary, str) else to_json(summary)
+    for name, text in ((SUMMARY_JSON, json_text), (SUMMARY_MD, markdown)):
+        try:
+            atomic_write_text(run_dir / name, text)
+        except OSError as exc:
+            raise ResultsWriteError(run_dir / name, exc) from None
     return run_dir / SUMMARY_MD
 
 

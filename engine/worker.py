@@ -146,8 +146,13 @@ def run_spec(spec: RunSpec, stop: StopRequest) -> int:
     contexts: list[RunContext] = []
     endings: list[Event] = []
 
+    launched = read_summary(spec.run_dir) or {}
+
     def prepare(ctx: RunContext) -> None:
+        if not spec.resume and isinstance(launched.get("started_at"), str):
+            ctx.summary["started_at"] = launched["started_at"]  # when the user started it, not when TF loaded
         ctx.summary["worker"] = worker_record()
+        ctx.summary["spec"] = {"task": spec.task, "options": spec.options}  # what `--resume` starts again
         contexts.append(ctx)
 
     summary = resumed_summary(spec) if spec.resume else None
@@ -205,12 +210,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.spare:
         import json
 
-        environment = warm_up()
+        try:
+            environment = warm_up()
+        except Exception as exc:  # a broken TensorFlow install: tell the app, which tells the user
+            environment = {"error": f"{type(exc).__name__}: {exc}"}
         try:
             sys.stdout.write(json.dumps(environment) + "\n")
             sys.stdout.flush()
         except (BrokenPipeError, OSError):
             return 0
+        if "error" in environment:
+            return 1
     line = sys.stdin.readline()
     if not line.strip():
         return 0  # the launcher went away before giving a task

@@ -33,8 +33,33 @@ def small_data() -> Dataset:
     return make_small_dataset()
 
 
+def save_npz(data: Dataset, path) -> str:
+    """The data set as the `.npz` file `--data-dir` accepts (how worker processes get small data)."""
+    np.savez(path, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test, y_test=data.y_test)
+    return str(path)
+
+
+@pytest.fixture
+def small_npz(small_data, tmp_path) -> str:
+    return save_npz(small_data, tmp_path / "small.npz")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cwd(tmp_path, monkeypatch):
-    """Runs and logs written with relative paths land in the test's own directory."""
+    """Runs, logs and caches written with relative paths land in the test's own directory."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FMNIST_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_workers():
+    """Worker processes a test started end with it (a failed test must not leave one training)."""
+    yield
+    from fmnist_tui.engine import launcher
+
+    for process in list(launcher._children):
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        launcher._children.remove(process)

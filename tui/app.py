@@ -1,42 +1,41 @@
-"""The Textual application: modes per task, a background TensorFlow load, and quitting safely.
+"""The Textual application: modes per task, runs in worker processes, and quitting safely.
 
-Start-up imports no TensorFlow: the first frame is drawn, then a thread worker loads
-TensorFlow and describes the machine for the header. Task screens are imported only when
-the user first opens them.
+This process never imports TensorFlow: every run executes in a worker process of its own
+(`engine/launcher.py`) and the screens follow its journal. A warm spare worker is started
+once the first frame is drawn; it announces the machine for the header (cached for the next
+start). Task screens are imported only when the user first opens them.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from importlib import import_module
 from importlib.util import find_spec
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState, get_current_worker
-
-if TYPE_CHECKING:
-    from fmnist_tui.engine.data import Dataset
 
 _START = time.perf_counter()
 
 
 @dataclass
 class AppSettings:
-    """Where runs, logs and data live, and (in tests) injected data."""
+    """Where runs, logs and data live; `describe_environment` keeps a warm spare worker."""
 
     runs_dir: Path = Path("runs")
     logs_dir: Path = Path("logs")
     data_dir: str | None = None
-    data_loader: Callable[[], "Dataset"] | None = None
     describe_environment: bool = True
     environment: dict[str, Any] = field(default_factory=dict)
     # "section.key" -> value from the environment and config file (see engine/settings.py)
     defaults: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # about the settings (unknown FMNIST_… names)
 
     def default(self, section: str, key: str, fallback: Any) -> Any:
         value = self.defaults.get(f"{section}.{key}")
@@ -73,9 +72,22 @@ def available_modes() -> dict[str, Callable[[], Any]]:
     }
 
 
+def environment_cache_path() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "fmnist-tui" / "environment.json"
+
+
+def read_cached_environment() -> dict[str, Any] | None:
+    try:
+        data = json.loads(environment_cache_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 class FmnistApp(App[None]):
     TITLE = "fmnist-tui"
-    SUB_TITLE = "loading TensorFlow…"
+    SUB_TITLE = "starting a worker…"
     CSS_PATH = "app.tcss"
     MODES = available_modes()
     DEFAULT_MODE = "home"
@@ -90,34 +102,57 @@ class FmnistApp(App[None]):
         super().__init__()
         self.settings = settings
         self.startup_seconds: float | None = None
+        self.spare_pool: Any = None
 
     def on_mount(self) -> None:
+        for warning in self.settings.warnings:
+            self.notify(warning, title="Unknown environment variable", severity="warning", timeout=15)
+        cached = read_cached_environment()
+        if cached is not None:
+            self._environment_ready(cached)
         if self.settings.describe_environment:
-            self.load_tensorflow()
+            from fmnist_tui.engine.launcher import SparePool
+
+            self.spare_pool = SparePool(
+                on_environment=lambda env: self.call_from_thread(self._environment_announced, env),
+                log_path=Path(self.settings.logs_dir) / "fmnist-tui.log",
+            )
+            self.spare_pool.start()
 
     def on_ready(self) -> None:
         self.startup_seconds = time.perf_counter() - _START
         self.log(f"first frame after {self.startup_seconds:.2f} s")
 
-    @work(thread=True, exclusive=True, group="environment", exit_on_error=False)
-    def load_tensorflow(self) -> None:
-        from fmnist_tui.engine.environment import describe, device_label
+    def on_unmount(self) -> None:
+        if self.spare_pool is not None:
+            self.spare_pool.close()
 
-        environment = describe()
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._environment_ready, environment, device_label(environment))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "environment" and event.state == WorkerState.ERROR:
+    def _environment_announced(self, environment: dict[str, Any]) -> None:
+        if "error" in environment:
             self.sub_title = "TensorFlow did not load"
             self.notify(
-                f"{event.worker.error}\nRuns will fail until TensorFlow imports; see `python -c 'import tensorflow'`.",
+                f"{environment['error']}\nRuns will fail until TensorFlow imports; see `python -c 'import tensorflow'`.",
                 title="TensorFlow did not load", severity="error", timeout=20,
             )
+            return
+        self._environment_ready(environment)
+        try:
+            path = environment_cache_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(environment), encoding="utf-8")
+        except OSError:
+            pass  # only a cache
 
-    def _environment_ready(self, environment: dict[str, Any], label: str) -> None:
+    def _environment_ready(self, environment: dict[str, Any]) -> None:
+        from fmnist_tui.engine.environment import device_label
+
         self.settings.environment = environment
-        self.sub_title = label
+        self.sub_title = device_label(environment)
+
+    def run_ended(self) -> None:
+        """A screen's run is over: warm a new spare once nothing else is running."""
+        if self.spare_pool is not None and not self.active_screens:
+            self.spare_pool.start()
 
     def action_help(self) -> None:
         from .screens.help import HelpModal
@@ -137,19 +172,24 @@ class FmnistApp(App[None]):
         return [s for s in screens if getattr(s, "running", False)]
 
     def action_request_quit(self) -> None:
-        if not self.active_screens:
+        active = self.active_screens
+        if not active:
             self.exit()
             return
-        from .screens.confirm import ConfirmModal
+        from .screens.confirm import QuitModal
 
-        def decided(quit_now: bool | None) -> None:
-            if quit_now:
+        def decided(answer: str | None) -> None:
+            if answer == "keep":
+                self.exit()
+            elif answer == "cancel":
                 self.cancel_runs_and_exit()
 
-        self.push_screen(
-            ConfirmModal("A run is in progress. Cancel it and quit?", "Cancel run and quit", "Keep running"),
-            decided,
-        )
+        self.push_screen(QuitModal(len(active)), decided)
+
+    def open_run(self, mode: str, run_dir: Path) -> None:
+        """Switch to a task's screen and attach it to a run that is going on."""
+        self.switch_mode(mode)
+        self.call_after_refresh(lambda: self.screen.attach(run_dir))
 
     @work(exclusive=True, group="quit")
     async def cancel_runs_and_exit(self) -> None:
@@ -159,7 +199,7 @@ class FmnistApp(App[None]):
         screens = self.active_screens
         for screen in screens:
             screen.cancel_run()
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + 15.0
         while any(s.running for s in screens) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         self.exit()
@@ -169,15 +209,15 @@ def make_app(
     runs_dir: Path = Path("runs"),
     data_dir: str | None = None,
     logs_dir: Path = Path("logs"),
-    data_loader: Callable[[], "Dataset"] | None = None,
     describe_environment: bool = True,
     defaults: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
 ) -> FmnistApp:
-    """Build the app (used by the CLI and by tests, which inject small data)."""
+    """Build the app (used by the CLI and by tests, which point `data_dir` at small data)."""
     return FmnistApp(
         AppSettings(
             runs_dir=Path(runs_dir), logs_dir=Path(logs_dir), data_dir=data_dir,
-            data_loader=data_loader, describe_environment=describe_environment,
-            defaults=dict(defaults or {}),
+            describe_environment=describe_environment, defaults=dict(defaults or {}),
+            warnings=list(warnings or []),
         )
     )

@@ -50,6 +50,7 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     from .commands import load_commands
+    from .run_commands import add_run_commands
 
     parser = argparse.ArgumentParser(
         prog="fmnist-tui", description=DESCRIPTION, epilog=EPILOG,
@@ -86,12 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
         )
         module.add_arguments(sub)
         _add_general_options(sub, argparse.SUPPRESS, data_dir=module.NAME in ("train", "all"))
+        if module.NAME != "all":
+            sub.add_argument("--detach", action="store_true",
+                             help="start the run in the background, print its id and return at once "
+                             "(follow it with `fmnist-tui attach ID`)")
         # Task options default to None: the layered settings fill in what was not given.
         for action in sub._actions:
             if action.option_strings and set(action.option_strings) & set(module.ARGUMENT_OF_FIELD.values()):
                 if not isinstance(action.const, bool):  # not a store_true switch
                     action.default = None
         sub.set_defaults(command_module=module)
+    add_run_commands(commands, _add_general_options)
     return parser
 
 
@@ -135,13 +141,31 @@ def resolve_settings(args: argparse.Namespace, module=None):
     return resolved, config
 
 
+def unknown_variable_warnings() -> list[str]:
+    """One line per FMNIST_… variable that no setting reads, with the closest valid name."""
+    from fmnist_tui.engine.settings import unknown_environment_variables
+
+    from .commands import all as run_all
+
+    flags = {f"{s}.{k}": o for s, opts in run_all.SECTIONS.items() for k, o in opts.items()}
+    flags.update({f"general.{k}": o for k, o in GENERAL_OPTIONS.items()})
+    return unknown_environment_variables(flag_names=flags)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is not None:  # the app shows them as notifications instead
+        for warning in unknown_variable_warnings():
+            print(f"fmnist-tui: warning: {warning}", file=sys.stderr)
     if args.command == "config":
         return show_config(args)
     if args.command is None:
         return run_app(args)
+    if args.command != "run":
+        from .run_commands import run_command
+
+        return run_command(args)
     return run_task(args)
 
 
@@ -160,14 +184,14 @@ def show_config(args: argparse.Namespace) -> int:
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:  # piped: do not fold file paths at 80 columns
         console.width = 160
+    flags = {f"general.{k}": getattr(args, k, None) for k in GENERAL_OPTIONS}
     try:
         path = find_config_file()
         config = load_config_file(path) if path is not None else None
+        resolved = resolve({s.section for s in SETTINGS}, flags=flags, config=config,
+                           flag_names={f"general.{k}": o for k, o in GENERAL_OPTIONS.items()})
     except ConfigError as exc:
         return _fail_on_config_file(exc, Console(stderr=True, highlight=False, soft_wrap=True))
-    flags = {f"general.{k}": getattr(args, k, None) for k in GENERAL_OPTIONS}
-    resolved = resolve({s.section for s in SETTINGS}, flags=flags, config=config,
-                       flag_names={f"general.{k}": o for k, o in GENERAL_OPTIONS.items()})
     if path is None:
         looked = ", ".join(str(p) for p in config_file_candidates())
         console.print(f"Config file: none (looked for {looked})")
@@ -217,6 +241,14 @@ def run_task(args: argparse.Namespace) -> int:
     except FmnistError as exc:
         error_console.print(f"fmnist-tui run {module.NAME}: error: {exc}", markup=False)
         return EXIT_FAILED
+    if getattr(args, "resume", None):
+        from .run_commands import resume_training
+
+        return resume_training(args, runs_dir)
+    if getattr(args, "detach", False):
+        from .run_commands import start_detached
+
+        return start_detached(task, runs_dir)
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log") as real_stderr:
         console = Console(highlight=False, soft_wrap=True)
         error_console = Console(file=real_stderr, highlight=False, soft_wrap=True)
@@ -244,7 +276,8 @@ def run_app(args: argparse.Namespace) -> int:
     # the forms start from the user's environment and config file (else their own defaults)
     resolved = resolve({s.section for s in SETTINGS}, config=config)
     defaults = {name: item.value for name, item in resolved.items() if item.origin != "default"}
-    app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs), defaults=defaults)
+    app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs), defaults=defaults,
+                   warnings=unknown_variable_warnings())
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log"):
         app.run()
     return app.return_code or 0

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from fmnist_tui.engine.events import Event, Log, Progress as ProgressEvent, RunCancelled, RunFailed, RunFinished, RunStarted
+from fmnist_tui.engine.events import Event, is_terminal, Log, Progress as ProgressEvent, RunCancelled, RunFailed, RunFinished, RunStarted
 
 if TYPE_CHECKING:
     from fmnist_tui.engine.runner import Task
@@ -45,7 +45,7 @@ class HeadlessRenderer:
         self.progress.stop()
 
     def handle(self, event: Event) -> None:
-        if isinstance(event, (RunFinished, RunFailed, RunCancelled)):
+        if is_terminal(event):
             self.terminal = event
         method = getattr(self, f"on_{_snake(type(event).__name__)}", None)
         if method is not None:
@@ -75,6 +75,9 @@ class HeadlessRenderer:
         self.error_console.print("[yellow]Cancelled.[/] What completed is kept in the summary.")
         self._where(event.summary_path)
 
+    def on_run_interrupted(self, event: RunFailed) -> None:
+        self.on_run_failed(event)
+
     def on_run_failed(self, event: RunFailed) -> None:
         self.progress.stop()
         self.show_result(event.summary)
@@ -99,30 +102,49 @@ def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
-def run_headless(task: "Task", runs_dir: Path | None, renderer: HeadlessRenderer) -> int:
-    """Run `task`, rendering its events; Ctrl-C cancels cleanly (a second one forces quit)."""
-    from fmnist_tui.engine.runner import start_run
+def run_headless(task: "Task", runs_dir: Path, renderer: HeadlessRenderer) -> int:
+    """Run `task` in a worker process and render it; Ctrl-C, SIGTERM and SIGHUP cancel it cleanly."""
+    from fmnist_tui.engine.launcher import launch
 
-    async def consume() -> Event:
-        handle = start_run(task, runs_dir)
+    launched = launch(task.name, task.options(), runs_dir)
+    return follow_headless(launched.run_dir, renderer, foreground=True)
+
+
+# Exit status of a foreground run cancelled by each signal (128 + its number, as shells report).
+SIGNAL_EXIT = {signal.SIGINT: EXIT_CANCELLED, signal.SIGTERM: 143, signal.SIGHUP: 129}
+
+
+def follow_headless(run_dir: Path, renderer: HeadlessRenderer, foreground: bool) -> int:
+    """Render a run's events until it ends.
+
+    In the foreground (`run`), a signal cancels the run and the command waits for its
+    cancelled summary (a second Ctrl-C quits at once; the worker still finishes cancelling).
+    Attached (`attach`), Ctrl-C only stops following: the run goes on.
+    """
+    from fmnist_tui.engine.follow import follow_run
+    from fmnist_tui.engine.launcher import request_cancel
+
+    received: list[int] = []
+
+    async def consume() -> Event | None:
         loop = asyncio.get_running_loop()
-        interrupts = 0
+        follower = follow_run(run_dir)
 
-        def on_sigint() -> None:
-            nonlocal interrupts
-            interrupts += 1
-            if interrupts > 1:
-                raise SystemExit(EXIT_CANCELLED)
-            renderer.error_console.print("\n[yellow]Cancelling… (Ctrl-C again to quit at once)[/]")
-            handle.cancel()
+        def on_signal(signum: int) -> None:
+            received.append(signum)
+            if not foreground or len(received) > 1:
+                raise SystemExit(_detached(renderer, run_dir) if not foreground else SIGNAL_EXIT[signal.Signals(signum)])
+            _quietly(renderer.error_console.print, "\n[yellow]Cancelling… (Ctrl-C again to quit at once)[/]")
+            request_cancel(run_dir)
 
-        try:
-            loop.add_signal_handler(signal.SIGINT, on_sigint)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            pass
+        for signum in SIGNAL_EXIT:
+            try:
+                loop.add_signal_handler(signum, on_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                pass
         last: Event | None = None
-        async for event in handle.events():
-            renderer.handle(event)
+        async for event in follower:
+            _quietly(renderer.handle, event)
             last = event
         return last
 
@@ -134,5 +156,20 @@ def run_headless(task: "Task", runs_dir: Path | None, renderer: HeadlessRenderer
     if isinstance(terminal, RunFinished):
         return EXIT_OK
     if isinstance(terminal, RunCancelled):
-        return EXIT_CANCELLED
+        return SIGNAL_EXIT.get(signal.Signals(received[0]), EXIT_CANCELLED) if received else EXIT_CANCELLED
     return EXIT_FAILED
+
+
+def _detached(renderer: HeadlessRenderer, run_dir: Path) -> int:
+    renderer.progress.stop()
+    _quietly(renderer.error_console.print,
+             f"\nDetached; run {run_dir.name} goes on. Follow it again with: fmnist-tui attach {run_dir.name}")
+    return EXIT_OK
+
+
+def _quietly(function, *args) -> None:
+    """Render, unless the terminal has gone (after a hang-up, writes fail with EIO)."""
+    try:
+        function(*args)
+    except OSError:
+        pass

@@ -51,6 +51,7 @@ def process_umask() -> int:
 
 def test_summary_files_follow_this_process_umask(tmp_path):
     expected = 0o666 & ~process_umask()
+    (tmp_path / "run").mkdir()
     write_summary(tmp_path / "run", {"task": "eigen"}, "# Eigen\n")
     for name in ("summary.md", "summary.json"):
         assert stat.S_IMODE((tmp_path / "run" / name).stat().st_mode) == expected, name

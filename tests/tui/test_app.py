@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from textual.widgets import Checkbox, DataTable, Input
 
 from fmnist_tui.tui.app import make_app
 from fmnist_tui.tui.screens.classifier import ClassifierScreen
-from fmnist_tui.tui.screens.confirm import ConfirmModal
+from fmnist_tui.tui.screens.confirm import QuitModal
 from fmnist_tui.tui.screens.help import HelpModal
 from fmnist_tui.tui.screens.home import HomeScreen
 from fmnist_tui.tui.widgets.form import FormField
@@ -18,8 +19,8 @@ SIZE = (100, 30)
 
 
 @pytest.fixture
-def app(tmp_path, small_data):
-    return make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", data_loader=lambda: small_data,
+def app(tmp_path, small_npz):
+    return make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", data_dir=small_npz,
                     describe_environment=False)
 
 
@@ -139,27 +140,56 @@ async def test_cancel_stops_the_run_and_keeps_a_cancelled_summary(app):
         assert len(summary["models"]["keras"]["epochs"]) >= 1
 
 
-async def test_quit_during_a_run_asks_first(app):
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_classifier(pilot)
-        await set_field(screen, "epochs", "1000")
-        await pilot.press("s")
+async def wait_until(pilot, condition, seconds: float = 60.0) -> bool:
+    """Pause until `condition()` holds (checked before each pause: the app may have exited)."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
         await pilot.pause(0.05)
+    return condition()
+
+
+async def start_long_run(pilot) -> ClassifierScreen:
+    screen = await open_classifier(pilot)
+    await set_field(screen, "epochs", "1000")
+    await pilot.press("s")
+    assert await wait_until(pilot, lambda: screen.run_dir is not None)
+    return screen
+
+
+async def test_quit_during_a_run_asks_and_can_cancel_it(app):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_long_run(pilot)
         await pilot.press("q")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")
+        assert isinstance(app.screen, QuitModal)
+        await pilot.press("s")  # stay
         await pilot.pause()
         assert app.is_running and screen.running
         await pilot.press("q")
         await pilot.pause()
-        await pilot.press("y")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if not app.is_running:
-                break
+        await pilot.press("c")  # cancel the runs and quit
+        assert await wait_until(pilot, lambda: not app.is_running)
         assert not screen.running
-        assert json.loads((screen.handle.terminal.summary_path.parent / "summary.json").read_text())["status"] == "cancelled"
+        assert json.loads((screen.run_dir / "summary.json").read_text())["status"] == "cancelled"
+
+
+async def test_quitting_can_leave_a_run_going_on_without_the_app(app, tmp_path):
+    from fmnist_tui.engine.launcher import request_cancel, wait_for_ending
+    from fmnist_tui.engine.liveness import live_status
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_long_run(pilot)
+        run_dir = screen.run_dir
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("enter")  # the default: keep running
+        assert await wait_until(pilot, lambda: not app.is_running, seconds=10)
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+        assert live_status(summary) == "running"
+    finally:
+        request_cancel(run_dir)
+        assert wait_for_ending(run_dir)["status"] == "cancelled"
 
 
 async def test_screens_stay_switchable_while_training(app):
@@ -178,8 +208,8 @@ async def test_screens_stay_switchable_while_training(app):
         assert screen.query_one("#epoch-table", DataTable).row_count == 6
 
 
-async def test_forms_start_from_the_users_settings(tmp_path, small_data):
-    app = make_app(runs_dir=tmp_path / "runs", data_loader=lambda: small_data, describe_environment=False,
+async def test_forms_start_from_the_users_settings(tmp_path, small_npz):
+    app = make_app(runs_dir=tmp_path / "runs", data_dir=small_npz, describe_environment=False,
                    defaults={"train.epochs": 5, "train.models": "lowlevel", "devices.rounds": 3})
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_classifier(pilot)
@@ -195,15 +225,16 @@ async def test_forms_start_from_the_users_settings(tmp_path, small_data):
 
 
 async def test_a_tensorflow_that_does_not_load_is_reported(tmp_path, monkeypatch):
-    import fmnist_tui.engine.environment as environment
-
-    def broken():
-        raise ImportError("libcudart.so.12: cannot open shared object file")
-
-    monkeypatch.setattr(environment, "describe", broken)
-    app = make_app(runs_dir=tmp_path / "runs")
+    # The spare worker imports TensorFlow in its own process: give it one that fails to load.
+    fake = tmp_path / "fake-site" / "tensorflow"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('libcudart.so.12: cannot open shared object file')\n")
+    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
+    app = make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs")
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.sub_title == "TensorFlow did not load":
+                break
         assert app.sub_title == "TensorFlow did not load"
         assert any("libcudart" in str(n.message) for n in app._notifications)

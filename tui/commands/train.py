@@ -45,11 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="tf.distribute strategy: default (one device), mirrored (all local GPUs, or all logical "
         "CPUs), multiworker (machines in TF_CONFIG) (default: default)",
     )
+    if isinstance(parser, argparse.ArgumentParser):  # not inside `run all`
+        parser.add_argument(
+            "--resume", metavar="RUN_ID", default=None,
+            help="continue a cancelled or interrupted training in its own directory, from its last completed "
+            "epoch, with its original settings",
+        )
 
 
 def build_task(args: argparse.Namespace):
+    from fmnist_tui.engine.data import check_data_dir
     from fmnist_tui.engine.training.task import TrainTask
 
+    check_data_dir(args.data_dir)
     config = TrainConfig.parse(
         {
             "epochs": args.epochs,

@@ -10,7 +10,6 @@ import time.
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Any, ClassVar, Mapping
 
 from rich.console import Group, RenderableType
@@ -53,8 +52,13 @@ class CalculusScreen(TaskScreen):
 
     # ---- hooks -------------------------------------------------------------------------
 
-    def make_task(self, values: dict[str, str]):
-        """Build the engine task from the form's text (raises ConfigError)."""
+    def make_options(self, values: dict[str, str]) -> dict[str, Any]:
+        """The task's options for the form's text, parsed but not computed (raises ConfigError).
+
+        The exact (SymPy) work happens in the run's worker process, where it can be cancelled;
+        a value it refuses (a point outside the domain) comes back as a failed run naming
+        its field.
+        """
         raise NotImplementedError
 
     def sections(self, result: Any) -> list[tuple[str, RenderableType]]:
@@ -93,8 +97,8 @@ class CalculusScreen(TaskScreen):
     def form_values(self) -> dict[str, str]:
         return {name: self.query_one(f"#field-{name}", FormField).value for name, *_ in self.FIELDS}
 
-    def validate(self, values: dict[str, str]) -> tuple[Any, dict[str, str]]:
-        """(task or None, {field: error}); runs in a thread (SymPy parses here)."""
+    def validate(self, values: dict[str, str]) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        """(options or None, {field: error}); runs in a thread (SymPy parses here)."""
         from fmnist_tui.engine.calculus.tasks import DEFAULT_TOLERANCE, parse_tolerance
 
         errors: dict[str, str] = {}
@@ -105,14 +109,21 @@ class CalculusScreen(TaskScreen):
             except ConfigError as exc:
                 errors["tolerance"] = str(exc)
                 values["tolerance"] = str(DEFAULT_TOLERANCE)  # still check the other fields
-        task = None
+        options = None
         try:
-            task = self.make_task(values)
+            options = self.make_options(values)
         except ConfigError as exc:
-            errors.setdefault(exc.field if exc.field in values else self.FIELDS[0][0], str(exc))
+            errors.setdefault(self.field_of(exc.field), str(exc))
         except Exception as exc:  # a parser or SymPy failure on odd input: report, do not crash
             errors.setdefault(self.FIELDS[0][0], f"Could not read this input ({type(exc).__name__}: {exc}).")
-        return (None if errors else task), errors
+        return (None if errors else options), errors
+
+    def field_of(self, name: str | None) -> str:
+        """The form field for an engine field name (the first field when it has none)."""
+        names = [n for n, *_ in self.FIELDS]
+        aliases = {"expression": "expr", "point": "at", "variables": "vars"}
+        name = aliases.get(name or "", name or "")
+        return name if name in names else names[0]
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
         for name, *_ in self.FIELDS:
@@ -127,14 +138,13 @@ class CalculusScreen(TaskScreen):
 
     def action_start(self) -> None:
         if not self.running:
-            loading = "" if "tensorflow" in sys.modules else " (the first run loads SymPy and TensorFlow: a few seconds)"
-            self.set_status(f"computing…{loading}")
+            self.set_status("computing…")
             badge = self.query_one(MatchBadge)
             self._badge_before = badge.state
             badge.set_state("computing")
         super().action_start()
 
-    async def create_task(self):
+    async def create_options(self) -> dict[str, Any] | None:
         """Validated in a thread: the first parse imports SymPy."""
         badge = self.query_one(MatchBadge)
         try:
@@ -177,8 +187,8 @@ class CalculusScreen(TaskScreen):
 
         badge = self.query_one(MatchBadge)
         if isinstance(event, RunStarted):
-            self.run_id = event.run_id
             self.result = None
+            badge.set_state("computing")
             self.set_status(f"Run [b]{event.run_id}[/b]: computing…")
         elif isinstance(event, Progress):
             self.set_status(f"Run [b]{self.run_id}[/b]: computing… {escape(event.label)} ({event.done}/{event.total})")
@@ -204,6 +214,11 @@ class CalculusScreen(TaskScreen):
             elif isinstance(event, RunCancelled):
                 badge.set_state("cancelled")
                 self.set_status(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
+            elif event.field is not None:  # the worker refused an input: show it at its field
+                badge.set_state(self._badge_before)
+                self.show_errors({self.field_of(event.field): event.error})
+                self.set_status(f"[red]Fix the highlighted input first.[/] {escape(event.error)}{where}")
+                self.notify(event.error, severity="error", title="Invalid input")
             else:
                 badge.set_state("failed")
                 self.set_status(f"[red]Run failed:[/] {escape(event.error)}{where}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
@@ -50,6 +51,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
 """
 
     RUN_GROUP = "train"
+    TASK = "train"
     STATUS_ID = "#run-status"
     CANCELLING_TEXT = "Cancelling… (stops within a batch)"
 
@@ -119,16 +121,24 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
 
     # ---- the run -----------------------------------------------------------------------
 
-    async def create_task(self):
+    async def create_options(self) -> dict[str, Any] | None:
         config = self.read_config()
         if config is None:
             self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
             return None
-        from fmnist_tui.engine.training.task import TrainTask
-
         settings = self.app.settings
+        return {
+            "config": config.to_dict(),
+            "data_dir": str(settings.data_dir) if settings.data_dir else None,
+            "logs_dir": str(Path(settings.logs_dir).resolve()),
+        }
+
+    def run_started(self, event: RunStarted) -> None:
+        try:
+            config = TrainConfig.parse(dict(event.config))
+        except ConfigError:  # a run from another version: show it with the defaults' layout
+            config = TrainConfig()
         self._prepare(config)
-        return TrainTask(config, data_dir=settings.data_dir, logs_dir=settings.logs_dir, data_loader=settings.data_loader)
 
     def _prepare(self, config: TrainConfig) -> None:
         self._epochs = {m: [] for m in config.models}

@@ -34,3 +34,42 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class QuitModal(ModalScreen[str]):
+    """Quitting while runs are active: keep them running (the default), cancel them, or stay.
+
+    Dismisses with "keep", "cancel" or "stay".
+    """
+
+    BINDINGS = [
+        Binding("k,enter", "answer('keep')", "Keep running", show=False),
+        Binding("c", "answer('cancel')", "Cancel runs", show=False),
+        Binding("s,escape", "answer('stay')", "Stay", show=False),
+    ]
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        runs = "A run is" if self.count == 1 else f"{self.count} runs are"
+        with Vertical(id="quit-dialog", classes="dialog"):
+            yield Static(
+                f"{runs} in progress. Each runs in a process of its own and can go on without the app: "
+                "reopen it (or `fmnist-tui runs`, `fmnist-tui attach ID`) to follow it again.",
+                id="quit-question",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Keep running and quit (k)", variant="primary", id="quit-keep")
+                yield Button("Cancel runs and quit (c)", variant="error", id="quit-cancel")
+                yield Button("Stay (s)", id="quit-stay")
+
+    def on_mount(self) -> None:
+        self.query_one("#quit-keep", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(str(event.button.id).removeprefix("quit-"))
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer)

@@ -119,6 +119,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
 """
 
     RUN_GROUP = "devices"
+    TASK = "devices"
     STATUS_ID = "#devices-status"
     CANCELLING_TEXT = "Cancelling… (stops before the next product)"
 
@@ -211,15 +212,19 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
 
     # ---- the run -----------------------------------------------------------------------
 
-    async def create_task(self):
+    async def create_options(self) -> dict[str, Any] | None:
         config = self.read_config()
         if config is None:
             self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
             return None
-        from fmnist_tui.engine.devices import DevicesTask
+        return config.to_dict()
 
+    def run_started(self, event: RunStarted) -> None:
+        try:
+            config = DevicesConfig.parse(**dict(event.config))
+        except (ConfigError, TypeError):  # a run from another version
+            config = DevicesConfig()
         self._prepare(config)
-        return DevicesTask(config=config, check_memory=False)  # checked by read_config
 
     def _prepare(self, config: DevicesConfig) -> None:
         self._config = config

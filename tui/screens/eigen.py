@@ -42,6 +42,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     )
     SECTION = "eigen"
     RUN_GROUP = "eigen"
+    TASK = "eigen"
     FORM_TITLE = "Eigen"
     RESULT_EVENT = "EigenComputed"
     INTRO = """\
@@ -54,10 +55,12 @@ Press [b]s[/b] (or Enter in the field) to compute the eigenpairs exactly with Sy
 numerically with [b]tf.linalg[/b], and compare. Try [b][[0,-1],[1,0]][/b] (complex) or \
 [b][[1,1],[0,1]][/b] (defective)."""
 
-    def make_task(self, values: dict[str, str]):
-        from fmnist_tui.engine.calculus.tasks import EigenTask
+    def make_options(self, values: dict[str, str]) -> dict[str, Any]:
+        from fmnist_tui.engine.calculus.eigen import parse_matrix_input
+        from fmnist_tui.engine.calculus.tasks import parse_tolerance
 
-        return EigenTask(values["matrix"], values["tolerance"])
+        parse_matrix_input(values["matrix"])
+        return {"matrix": values["matrix"], "tolerance": parse_tolerance(values["tolerance"])}
 
     def sections(self, result: Any):
         return eigen_sections(result)

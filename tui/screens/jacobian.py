@@ -45,6 +45,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     )
     SECTION = "jacobian"
     RUN_GROUP = "jacobian"
+    TASK = "jacobian"
     FORM_TITLE = "Jacobian"
     RESULT_EVENT = "JacobianComputed"
     INTRO = """\
@@ -56,10 +57,14 @@ diag(8, 20) — checked there with [b]tf.GradientTape[/b].
 Press [b]s[/b] (or Enter in a field) to compute it exactly with SymPy and with autodiff, \
 and compare. Edit the fields for any other function."""
 
-    def make_task(self, values: dict[str, str]):
-        from fmnist_tui.engine.calculus.tasks import JacobianTask
+    def make_options(self, values: dict[str, str]) -> dict[str, Any]:
+        from fmnist_tui.engine.calculus.jacobian import parse_problem
+        from fmnist_tui.engine.calculus.tasks import parse_tolerance
 
-        return JacobianTask(values["expr"], values["at"], values.get("vars") or None, values["tolerance"])
+        variables = values.get("vars") or None
+        parse_problem(values["expr"], values["at"], variables)
+        return {"expression": values["expr"], "point": values["at"], "variables": variables,
+                "tolerance": parse_tolerance(values["tolerance"])}
 
     def sections(self, result: Any):
         return jacobian_sections(result)

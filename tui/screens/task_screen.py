@@ -1,16 +1,21 @@
-"""What every task screen shares: start and cancel (keys and buttons) and running one task.
+"""What every task screen shares: start and cancel (keys and buttons), and following a run.
 
-A subclass builds its task from its form in `create_task` (returning None when the form
-is invalid, with the errors shown next to the fields), renders each engine event in
-`show_event`, and names its status line and worker group. The run is consumed by an
-async worker on the UI's loop, so `show_event` may touch widgets directly.
+A run executes in a worker process of its own (see `engine/launcher.py`); the screen only
+follows its journal, so no key ever waits for TensorFlow. A subclass turns its form into a
+task's options in `create_options` (returning None when the form is invalid, with the
+errors shown next to the fields), resets itself for a run in `run_started`, and renders
+each event in `show_event`. The same screen can `attach` to a run that is already going
+(started by an earlier session of the app, or headless with --detach): it replays the
+journal so far, then follows live.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -18,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from fmnist_tui.engine.errors import ConfigError
-from fmnist_tui.engine.events import Event
+from fmnist_tui.engine.events import Event, RunStarted
 
 
 class TaskScreen(Screen[None]):
@@ -35,16 +40,21 @@ class TaskScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.handle: Any = None
+        self.run_dir: Path | None = None
         self.run_id: str | None = None
         self.last_summary_path: Path | None = None
         self._cancel_requested = False
 
     # ---- hooks -------------------------------------------------------------------------
 
-    async def create_task(self) -> Any:
-        """The engine task for the form's values, or None (errors shown) if they are invalid."""
+    TASK: ClassVar[str] = ""  # the engine task this screen runs
+
+    async def create_options(self) -> dict[str, Any] | None:
+        """The task's options for the form's values, or None (errors shown) if they are invalid."""
         raise NotImplementedError
+
+    def run_started(self, event: RunStarted) -> None:
+        """Reset the screen for the run that `event` starts (also when attaching to one)."""
 
     def show_event(self, event: Event) -> None:
         """Render one engine event."""
@@ -85,9 +95,18 @@ class TaskScreen(Screen[None]):
             self.notify(str(exc), severity="error", title="Cannot save runs")
             return
         self._cancel_requested = False
-        self.handle = None
+        self.run_dir = None
         self.running = True
-        self.run_worker(self._run(runs_dir), group=self.RUN_GROUP, exclusive=True, exit_on_error=False)
+        self.run_worker(self._launch_and_follow(runs_dir), group=self.RUN_GROUP, exclusive=True, exit_on_error=False)
+
+    def attach(self, run_dir: Path) -> None:
+        """Follow a run that is already going: its journal so far, then live."""
+        if self.running and self.run_dir == Path(run_dir):
+            return
+        self._cancel_requested = False
+        self.run_dir = Path(run_dir)
+        self.running = True
+        self.run_worker(self._follow(self.run_dir), group=self.RUN_GROUP, exclusive=True, exit_on_error=False)
 
     def action_cancel(self) -> None:
         self.cancel_run()
@@ -96,24 +115,55 @@ class TaskScreen(Screen[None]):
         if not self.running:
             return
         self._cancel_requested = True
-        if self.handle is not None:
-            self.handle.cancel()
+        if self.run_dir is not None:
+            self.run_worker(self._request_cancel(self.run_dir), group="cancel", exit_on_error=False)
         self.set_status(self.CANCELLING_TEXT)
+
+    async def _request_cancel(self, run_dir: Path) -> None:
+        from fmnist_tui.engine.errors import FmnistError
+        from fmnist_tui.engine.launcher import request_cancel
+
+        try:
+            await asyncio.to_thread(request_cancel, run_dir)
+        except FmnistError as exc:
+            self.notify(str(exc), severity="error", title="Cannot cancel")
 
     # ---- the run -----------------------------------------------------------------------
 
-    async def _run(self, runs_dir: Path) -> None:
-        from fmnist_tui.engine.runner import start_run
+    async def _launch_and_follow(self, runs_dir: Path) -> None:
+        from fmnist_tui.engine.errors import FmnistError
+        from fmnist_tui.engine.launcher import launch
 
         try:
-            task = await self.create_task()
-            if task is None:
+            options = await self.create_options()
+            if options is None:
                 return
             if self._cancel_requested:
                 self.set_status("[yellow]Cancelled before the run started.[/]")
                 return
-            self.handle = start_run(task, runs_dir)
-            async for event in self.handle.events():
+            try:
+                launched = await asyncio.to_thread(launch, self.TASK, options, runs_dir, self.app.spare_pool)
+            except FmnistError as exc:
+                self.set_status(f"[red]Could not start the run:[/] {escape(str(exc))}")
+                self.notify(str(exc), severity="error", title="Could not start the run")
+                return
+            self.run_dir = launched.run_dir
+            if self._cancel_requested:
+                await self._request_cancel(launched.run_dir)
+        finally:
+            if self.run_dir is None:
+                self.running = False
+        await self._follow(launched.run_dir)
+
+    async def _follow(self, run_dir: Path) -> None:
+        from fmnist_tui.engine.follow import follow_run
+
+        try:
+            async for event in follow_run(run_dir):
+                if isinstance(event, RunStarted):
+                    self.run_id = event.run_id
+                    self.run_started(event)
                 self.show_event(event)
         finally:
             self.running = False
+            self.app.run_ended()
