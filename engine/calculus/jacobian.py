@@ -26,6 +26,9 @@ import sympy
 from ..errors import ConfigError, ExpressionError
 from .parsing import (
     MAX_VARIABLES,
+    BoundError,
+    abbreviate,
+    bounded_value,
     in_field,
     parse_expressions,
     parse_variables,
@@ -36,6 +39,9 @@ from .parsing import (
 DEFAULT_TOLERANCE = 1e-9
 MAX_COMPONENTS = 10
 MAX_POINT_LENGTH = 10
+#: Parts (SymPy tree nodes) the Jacobian's formula may have: differentiating x**x**…**x makes
+#: it grow quadratically, and printing it takes seconds per few thousand parts.
+MAX_FORMULA_NODES = 2000
 
 
 # --------------------------------------------------------------------------- data
@@ -217,21 +223,78 @@ def parse_problem(expression: str, point: str, variables: str | None = None) -> 
             f"{'is 1 variable' if len(symbols) == 1 else f'are {len(symbols)} variables'} ({names}).",
             f"Give one value per variable, in the order {names}.",
         )
-    return JacobianProblem(
+    problem = JacobianProblem(
         expression=str(expression).strip(),
         components=tuple(components),
         variables=tuple(symbols),
         point=tuple(values),
         elementwise=elementwise,
     )
+    _check_bounded_at_point(problem)
+    return problem
+
+
+def _check_bounded_at_point(problem: JacobianProblem) -> None:
+    """Refuse a point where f cannot be evaluated exactly in bounded time and size.
+
+    (x**x at 1e8 would make SymPy compute a number of 800 million digits.) Points outside
+    f's domain are left to `symbolic_jacobian`, which explains them.
+    """
+    if problem.elementwise:
+        (f,), (x,) = problem.components, problem.variables
+        checks = [("f", f, {x: v}, f"{x} = {sympy.sstr(v)}") for v in problem.point]
+    else:
+        subs, at = dict(zip(problem.variables, problem.point)), problem.point_text()
+        labels = ["f"] if len(problem.components) == 1 else [f"Component {i} of f" for i in range(1, len(problem.components) + 1)]
+        checks = [(label, f, subs, at) for label, f in zip(labels, problem.components)]
+    for label, f, subs, at in checks:
+        try:
+            bounded_value(f, subs)
+        except BoundError as exc:
+            if exc.kind in ("too large", "too long"):
+                raise _refusal(exc, label, at) from None
+
+
+def _refusal(exc: BoundError, what: str, at: str) -> ConfigError:
+    """The one-line error for a value that cannot (or need not) be evaluated exactly."""
+    at = abbreviate(at, 80)
+    if exc.kind == "too large":
+        return ConfigError(
+            "at",
+            f"{what} at {at} is too large to evaluate: {exc.reason}.",
+            "Choose a point where the values stay moderate (SymPy evaluates them exactly).",
+        )
+    if exc.kind == "too long":
+        return ConfigError(
+            "at",
+            f"{what} at {at} cannot be computed exactly: {exc.reason}.",
+            "Choose a point with fewer digits or smaller values.",
+        )
+    return ConfigError(
+        "at", f"{what} is not defined at {at} ({exc.reason}).", "Choose a point inside the function's domain."
+    )
 
 
 # --------------------------------------------------------------------------- symbolic
 
 
-def _evaluate(value: Any, what: str, problem: JacobianProblem) -> float:
-    """A finite real float for an exact value, or a `ConfigError("at", …)` explaining why not."""
+def _evaluate(expr: Any, subs: dict[Any, Any], what: str, problem: JacobianProblem) -> tuple[Any, float]:
+    """`expr` at the point: its exact value and a finite real float, or a `ConfigError("at", …)`.
+
+    The point is substituted only once `bounded_value` has shown that every exact number
+    SymPy will build on the way is of bounded size.
+    """
     at = problem.point_text()
+    try:
+        bounded_value(expr, subs)
+    except BoundError as exc:
+        raise _refusal(exc, what, at) from None
+    value = expr.xreplace(subs)
+    return value, _as_float(value, what, at)
+
+
+def _as_float(value: Any, what: str, at: str) -> float:
+    """A finite real float for an exact value, or a `ConfigError("at", …)` explaining why not."""
     try:
         c = safe_complex(value)
     except ValueError as exc:
@@ -260,30 +323,59 @@ def _evaluate(value: Any, what: str, problem: JacobianProblem) -> float:
     return float(c.real)
 
 
+def _count_nodes(exprs: Any, limit: int) -> int:
+    """The parts of `exprs` (SymPy tree nodes), counted up to just past `limit`."""
+    count = 0
+    for expr in exprs:
+        for _ in sympy.preorder_traversal(expr):
+            count += 1
+            if count > limit:
+                return count
+    return count
+
+
+def _jacobian_formula(problem: JacobianProblem, inputs: tuple[Any, ...], outputs: tuple[Any, ...]) -> tuple[Any, Any]:
+    """The Jacobian matrix in `inputs` and, in the elementwise form, f'; refused if too large."""
+    if not problem.elementwise:
+        formula = sympy.ImmutableMatrix(outputs).jacobian(sympy.ImmutableMatrix(inputs))
+        _check_formula_size(_count_nodes(formula, MAX_FORMULA_NODES))
+        return formula, None
+    x = problem.variables[0]
+    derivative = sympy.diff(problem.components[0], x)
+    # The matrix repeats f' once per entry of the point.
+    _check_formula_size(_count_nodes([derivative], MAX_FORMULA_NODES) * len(inputs))
+    formula = sympy.ImmutableMatrix(
+        len(inputs), len(inputs), lambda i, j: derivative.subs(x, inputs[i]) if i == j else 0
+    )
+    return formula, derivative
+
+
+def _check_formula_size(count: int) -> None:
+    if count > MAX_FORMULA_NODES:
+        raise ConfigError(
+            "expr",
+            f"The Jacobian's formula is too large to work with (over {MAX_FORMULA_NODES:,} parts).",
+            "Simplify the expression, or use a shorter point: towers such as x**x**x grow quickly when differentiated.",
+        )
+
+
 def symbolic_jacobian(problem: JacobianProblem) -> SymbolicJacobian:
     """SymPy's Jacobian, exact at the point; raises `ConfigError("at")` if f is undefined there."""
     inputs = problem.input_symbols()
     outputs = problem.output_expressions()
     subs = dict(zip(inputs, problem.point))
-    derivative = None
-    if problem.elementwise:
-        derivative = sympy.diff(problem.components[0], problem.variables[0])
-        formula = sympy.ImmutableMatrix(
-            len(inputs), len(inputs), lambda i, j: derivative.subs(problem.variables[0], inputs[i]) if i == j else 0
-        )
-    else:
-        formula = sympy.ImmutableMatrix(outputs).jacobian(sympy.ImmutableMatrix(inputs))
+    formula, derivative = _jacobian_formula(problem, inputs, outputs)
     function_values = []
     for i, f in enumerate(outputs, 1):
         label = "f" if len(outputs) == 1 else f"Component {i} of f"
-        function_values.append(_evaluate(f.subs(subs), label, problem))
+        function_values.append(_evaluate(f, subs, label, problem)[1])
     exact_rows, text_rows, value_rows = [], [], []
     for i in range(formula.rows):
         exact_row, text_row, value_row = [], [], []
         for j in range(formula.cols):
-            v = formula[i, j].subs(subs)
             label = f"The derivative ∂f{i + 1}/∂{inputs[j]}"
-            value_row.append(_evaluate(v, label, problem))
+            v, number = _evaluate(formula[i, j], subs, label, problem)
+            value_row.append(number)
             exact_row.append(v)
             text_row.append(sympy.sstr(v))
         exact_rows.append(tuple(exact_row))

@@ -21,9 +21,10 @@ import ast
 import cmath
 import math
 import re
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Mapping
 
 from ..errors import ConfigError, ExpressionError
 
@@ -400,6 +401,15 @@ class _Parser:
                 )
             if magnitude == 0 and e.real <= 0:
                 raise ExpressionError(f"The {self.what} raises 0 to a non-positive power.", "Check the exponents.")
+        if b is not None and e is not None:
+            # SymPy computes constant powers at once: ((1+10**-59)**1000)**1000 would never end.
+            try:
+                bounded_value(sympy.Pow(base.expr, exponent.expr, evaluate=False))
+            except BoundError as exc:
+                raise ExpressionError(
+                    f"A power in the {self.what} cannot be computed exactly: {exc.reason}.",
+                    "Use smaller exponents or shorter numbers.",
+                ) from None
         expr = sympy.Pow(base.expr, exponent.expr)
         approx = None
         if b is not None and e is not None:
@@ -464,6 +474,11 @@ class _Parser:
                 raise ExpressionError(
                     f"A number in the {self.what} is too large (beyond 1e300).", "Use smaller numbers."
                 )
+        if getattr(expr, "is_Rational", False) and _fraction_digits(Fraction(int(expr.p), int(expr.q))) > MAX_EXACT_DIGITS:
+            raise ExpressionError(
+                f"A number in the {self.what} is too long to hold exactly (more than {MAX_EXACT_DIGITS} digits).",
+                "Use shorter numbers or smaller powers.",
+            )
         if getattr(expr, "has", None) is not None:
             import sympy
 
@@ -703,3 +718,237 @@ def safe_complex(expr: Any) -> complex:
     if not cmath.isfinite(value):
         raise ValueError("not finite")
     return value
+
+
+# --------------------------------------------------------------------------- bounded exact evaluation
+#
+# SymPy evaluates numbers eagerly: substituting x = 3 into x**x**x**x computes 3**(3**27)
+# exactly, which never ends (and ignores Ctrl-C). So before anything is evaluated exactly,
+# the same tree is walked at 64-bit precision (mpmath, whose exponent range never
+# overflows) while predicting the size of every exact number SymPy would build. A value
+# beyond MAX_CONSTANT_MAGNITUDE, or an exact number longer than MAX_EXACT_DIGITS, is refused
+# before it is computed: powers and exp-like functions are judged from the logarithm of
+# their result, never by computing it.
+
+#: Exact numbers longer than this (numerator plus denominator digits) are refused: Python
+#: will not even print an int of more than 4300 digits, and their arithmetic gets slow.
+MAX_EXACT_DIGITS = 4000
+_MAX_LN = math.log(MAX_CONSTANT_MAGNITUDE)
+_LOG10_2 = math.log10(2)
+
+
+class BoundError(ValueError):
+    """An exact evaluation was refused before it started.
+
+    `kind` is "undefined" (log(0), division by zero), "too large" (a value beyond 1e300),
+    "too long" (an exact number beyond MAX_EXACT_DIGITS digits) or "unsupported".
+    """
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class _Val:
+    value: Any  # an mpmath mpf or mpc, 64-bit precision
+    exact: Fraction | None  # the exact value, when SymPy would hold it as a rational
+    digits: float  # about how many decimal digits SymPy's exact form of the value holds
+
+
+def _int_digits(n: int) -> float:
+    n = abs(n)
+    return math.log10(n) if n > 1 else 0.0
+
+
+def _fraction_digits(f: Fraction) -> float:
+    return _int_digits(f.numerator) + _int_digits(f.denominator)
+
+
+def abbreviate(text: str, limit: int = 60) -> str:
+    """`text` for a one-line message: long integers cut to their first digits, at most `limit` characters."""
+    text = re.sub(r"(\d{6})\d{4,}", r"\1…", text)  # a 300-digit number is not worth reading
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short_text(expr: Any) -> str:
+    import sympy
+
+    return abbreviate(sympy.sstr(expr))
+
+
+def _power_of_ten(ln_value: float) -> str:
+    exponent = ln_value / math.log(10)
+    return f"10^{exponent:.3g}" if abs(exponent) < 1e6 else f"10^({exponent:.3g})"
+
+
+_THREAD_CONTEXTS = threading.local()
+
+
+def _mp_context() -> Any:
+    """A private mpmath context per thread (mpmath functions adjust their context's precision)."""
+    ctx = getattr(_THREAD_CONTEXTS, "ctx", None)
+    if ctx is None:
+        import mpmath
+
+        ctx = mpmath.MPContext()
+        ctx.prec = 64
+        _THREAD_CONTEXTS.ctx = ctx
+    return ctx
+
+
+# SymPy function name -> mpmath function name. All take one argument.
+_MP_FUNCTIONS = {
+    "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan",
+    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "exp": "exp", "log": "ln", "Abs": "fabs",
+    "sign": "sign", "re": "re", "im": "im", "arg": "arg", "conjugate": "conj",
+}
+# Functions that grow like exp: a large real part (exp, sinh, cosh) or imaginary part (sin,
+# cos, tan) of the argument means a value beyond 1e300, and mpmath takes minutes to say so.
+_GROWS_WITH_REAL = {"exp", "sinh", "cosh"}
+_GROWS_WITH_IMAG = {"sin", "cos", "tan"}
+
+
+class _BoundedEvaluator:
+    """Walks a SymPy tree at a point in 64-bit precision, predicting SymPy's exact sizes."""
+
+    def __init__(self, point: Mapping[Any, Any]) -> None:
+        self.ctx = _mp_context()
+        self.memo: dict[Any, _Val] = {}
+        self.point: dict[Any, _Val] = {}
+        self.point = {symbol: self.eval(value) for symbol, value in point.items()}
+
+    def eval(self, expr: Any) -> _Val:
+        hit = self.memo.get(expr)
+        if hit is not None:
+            return hit
+        try:
+            val = self._eval(expr)
+        except BoundError:
+            raise
+        except (ZeroDivisionError, ValueError):
+            raise BoundError("undefined", f"division by zero in {_short_text(expr)}") from None
+        self._check(expr, val)
+        self.memo[expr] = val
+        return val
+
+    def _check(self, expr: Any, val: _Val) -> None:
+        ctx, v = self.ctx, val.value
+        if ctx.isnan(v) or ctx.isinf(v):
+            raise BoundError("undefined", f"{_short_text(expr)} is undefined")
+        if abs(v) > MAX_CONSTANT_MAGNITUDE:
+            size = _power_of_ten(float(ctx.ln(abs(v))))
+            raise BoundError("too large", f"{_short_text(expr)} is about {size}, beyond 1e300")
+        if val.digits > MAX_EXACT_DIGITS:
+            raise BoundError(
+                "too long",
+                f"the exact value of {_short_text(expr)} would have about {val.digits:,.0f} digits "
+                f"(the limit is {MAX_EXACT_DIGITS:,})",
+            )
+
+    def _rational(self, f: Fraction) -> _Val:
+        return _Val(self.ctx.mpf(f.numerator) / f.denominator, f, _fraction_digits(f))
+
+    def _eval(self, e: Any) -> _Val:
+        import sympy
+
+        ctx = self.ctx
+        if e.is_Symbol:
+            if e in self.point:
+                return self.point[e]
+            raise BoundError("unsupported", f"no value was given for {e}")
+        if e.is_Rational:
+            return self._rational(Fraction(int(e.p), int(e.q)))
+        if e.is_Float:
+            return _Val(ctx.make_mpf(e._mpf_), None, 20.0)
+        constants = {sympy.pi: ctx.pi, sympy.E: ctx.e, sympy.I: ctx.mpc(0, 1)}
+        if e in constants:
+            return _Val(+constants[e], None, 0.0)
+        if e in (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise BoundError("undefined", f"undefined ({e})")
+        if e.is_Add or e.is_Mul:
+            return self._fold(e)
+        if e.is_Pow:
+            return self._power(e)
+        return self._function(e)
+
+    def _fold(self, e: Any) -> _Val:
+        vals = [self.eval(a) for a in e.args]
+        if all(v.exact is not None for v in vals):
+            total = Fraction(0) if e.is_Add else Fraction(1)
+            for v in vals:
+                total = total + v.exact if e.is_Add else total * v.exact
+            return self._rational(total)
+        value = vals[0].value
+        for v in vals[1:]:
+            value = value + v.value if e.is_Add else value * v.value
+        # SymPy collects rational coefficients across terms, so sizes add up.
+        return _Val(value, None, sum(v.digits for v in vals))
+
+    def _power(self, e: Any) -> _Val:
+        ctx = self.ctx
+        b, x = self.eval(e.base), self.eval(e.exp)
+        if b.value == 0:  # mpmath does not underflow: this is an exact zero
+            if ctx.re(x.value) > 0:
+                return _Val(ctx.mpf(0), None if b.exact is None else Fraction(0), b.digits + x.digits)
+            raise BoundError("undefined", f"{_short_text(e)} raises 0 to a non-positive power (division by zero)")
+        # Judge the result by its logarithm; computing 3**(3**27) first is what never ends.
+        ln_size = float(ctx.re(x.value * ctx.ln(b.value)))
+        if ln_size > _MAX_LN:
+            raise BoundError("too large", f"{_short_text(e)} is about {_power_of_ten(ln_size)}, beyond 1e300")
+        digits = b.digits * max(1.0, float(abs(x.value))) + x.digits
+        if digits > MAX_EXACT_DIGITS:
+            self._check(e, _Val(ctx.mpf(1), None, digits))
+        if b.exact is not None and x.exact is not None and x.exact.denominator == 1:
+            return self._rational(b.exact ** int(x.exact))
+        return _Val(ctx.power(b.value, x.value), None, digits)
+
+    def _function(self, e: Any) -> _Val:
+        ctx = self.ctx
+        name = type(e).__name__
+        if name == "atan2" and len(e.args) == 2:
+            y, x = (self.eval(a) for a in e.args)
+            if ctx.im(y.value) != 0 or ctx.im(x.value) != 0:
+                raise BoundError("unsupported", f"cannot evaluate {_short_text(e)}")
+            return _Val(ctx.atan2(ctx.re(y.value), ctx.re(x.value)), None, y.digits + x.digits)
+        if name not in _MP_FUNCTIONS or len(e.args) != 1:
+            raise BoundError("unsupported", f"cannot evaluate {_short_text(e)}")
+        arg = self.eval(e.args[0])
+        part = ctx.re(arg.value) if name in _GROWS_WITH_REAL else ctx.im(arg.value)
+        if (name in _GROWS_WITH_REAL or name in _GROWS_WITH_IMAG) and abs(part) > _MAX_LN:
+            if name != "exp" or part > 0:  # exp of a large negative number is merely tiny
+                size = _power_of_ten(float(abs(part)))
+                raise BoundError("too large", f"{_short_text(e)} is about {size}, beyond 1e300")
+        if name == "log" and arg.value == 0:
+            raise BoundError("undefined", "log(0) is undefined")
+        exact = _exact_function(name, arg.exact)
+        if exact is not None:
+            return self._rational(exact)
+        return _Val(getattr(ctx, _MP_FUNCTIONS[name])(arg.value), None, arg.digits)
+
+
+def _exact_function(name: str, value: Fraction | None) -> Fraction | None:
+    """The functions SymPy evaluates to a rational at a rational argument (cheaply)."""
+    if value is None:
+        return None
+    if name in ("Abs",):
+        return abs(value)
+    if name == "sign":
+        return Fraction((value > 0) - (value < 0))
+    if name in ("re", "conjugate"):
+        return value
+    if name == "im":
+        return Fraction(0)
+    return None
+
+
+def bounded_value(expr: Any, point: Mapping[Any, Any] | None = None) -> complex:
+    """The value of `expr` at `point` (symbol -> exact SymPy number), in double precision.
+
+    Nothing is evaluated exactly. Raises `BoundError` if the value is undefined, or if SymPy
+    could not evaluate it exactly in bounded time and size (a value beyond 1e300, an exact
+    number beyond MAX_EXACT_DIGITS digits), so that after it returns, substituting the point
+    into `expr` is safe.
+    """
+    return complex(_BoundedEvaluator(point or {}).eval(expr).value)
