@@ -81,6 +81,19 @@ class EpochEnded(Event):
 
 
 @dataclass(frozen=True)
+class ModelResumed(Event):
+    """A resumed run restored a model at the end of its last completed epoch.
+
+    `rows` are that model's completed epochs (as in `EpochEnded.logs`), so a screen can
+    rebuild its tables and curves; training continues with epoch `len(rows) + 1`.
+    """
+
+    model: str
+    epochs: int
+    rows: tuple[Mapping[str, float], ...]
+
+
+@dataclass(frozen=True)
 class ModelFinished(Event):
     """One model is done; `result` is its entry in the summary's `models` mapping."""
 

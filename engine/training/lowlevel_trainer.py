@@ -9,6 +9,9 @@ zero biases); running loss and accuracy come from `tf.metrics`. For speed (measu
 - Python does not drive every batch: one `tf.function` runs a chunk of steps, sized to
   take about 0.1 s, so progress and cancellation stay prompt;
 - on one device each step is compiled with XLA.
+Its randomness is stateless: each epoch's order comes from (seed, epoch) and each step's
+dropout mask from (seed, global step), so a run resumed from a checkpoint (weights and
+Adam's state) continues exactly as the unbroken run would.
 Under a distribution strategy each step runs on every replica (`strategy.run`), each
 replica taking its share of the global batch, and the loss is averaged over the global
 batch.
@@ -18,16 +21,16 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 from .._tf import tensorflow
 from ..data import Dataset
 from ..runner import Cancelled, CancelToken
 from .config import TrainConfig
 from .distribute import make_strategy
-from .network import CLASSES, INPUT_FEATURES
+from .network import CLASSES, EVAL_BATCH_SIZE, INPUT_FEATURES
 from .reporting import ModelReporter
 
-EVAL_BATCH_SIZE = 1024  # evaluation only: the batch size does not change the results
 CHUNK_SECONDS = 0.1  # target wall time of one call to the compiled training loop
 MAX_STEPS_PER_CALL = 512
 
@@ -47,16 +50,26 @@ class DenseClassifier:
     def variables(self):
         return [self.w1, self.b1, self.w2, self.b2]
 
-    def logits(self, images, training: bool):
+    def logits(self, images, dropout_seed=None):
+        """The logits; with a `dropout_seed` (a stateless seed pair), as in training."""
         tf = tensorflow()
         x = tf.reshape(images, [-1, INPUT_FEATURES])
         hidden = tf.nn.relu(tf.matmul(x, self.w1) + self.b1)
-        if training and self.dropout > 0:
-            hidden = tf.nn.dropout(hidden, rate=self.dropout)
+        if dropout_seed is not None and self.dropout > 0:
+            hidden = tf.nn.experimental.stateless_dropout(hidden, rate=self.dropout, seed=dropout_seed)
         return tf.matmul(hidden, self.w2) + self.b2
 
-    def __call__(self, images, training: bool = False):
-        return tensorflow().nn.softmax(self.logits(images, training))
+    def __call__(self, images):
+        return tensorflow().nn.softmax(self.logits(images))
+
+    def save(self, path: Path) -> Path:
+        """A SavedModel whose `serve` signature maps (n, 28, 28) images to class probabilities."""
+        tf = tensorflow()
+        module = tf.Module()
+        module.variables_ = self.variables
+        module.serve = tf.function(self.__call__, input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
+        tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve})
+        return path
 
 
 def _glorot_uniform(fan_in: int, fan_out: int, seed: int | None):
@@ -72,45 +85,46 @@ def next_chunk_size(steps: int, seconds: float, target: float = CHUNK_SECONDS) -
     return max(1, min(MAX_STEPS_PER_CALL, round(steps * target / seconds)))
 
 
-def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken) -> None:
+def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken,
+                   seed: int | None = None) -> DenseClassifier:
+    """Train from the model's last checkpoint (if any) to `config.epochs`; returns the model."""
     tf = tensorflow()
+    seed = config.seed if seed is None else seed
+    seed = 0 if seed is None else seed
     strategy = make_strategy(config.strategy)
     with strategy.scope():
         # On the device once, instead of copying every batch from host memory.
         images = tf.Variable(data.x_train, trainable=False, name="train_images")
         labels = tf.Variable(data.y_train.astype("int32"), trainable=False, name="train_labels")
-        model = DenseClassifier(config.hidden_units, config.dropout, config.seed)
+        model = DenseClassifier(config.hidden_units, config.dropout, seed)
         optimizer = tf.optimizers.Adam(learning_rate=config.learning_rate)
         optimizer.build(model.variables)  # its slots now, not lazily inside the compiled step
         train_loss, test_loss = tf.metrics.Mean(), tf.metrics.Mean()
         train_accuracy = tf.metrics.SparseCategoricalAccuracy()
         test_accuracy = tf.metrics.SparseCategoricalAccuracy()
+    reporter.checkpoint.track([*model.variables, *optimizer.variables])
+    first_epoch = reporter.restore()
     # Per-example losses from the logits (the stable form of softmax + cross-entropy),
     # averaged over the global batch below.
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
 
     samples = len(data.x_train)
-    # Each epoch's order of the training samples: one reshuffled permutation per epoch.
-    epoch_orders = iter(
-        tf.data.Dataset.range(samples)
-        .shuffle(samples, seed=config.seed, reshuffle_each_iteration=True)
-        .batch(samples)
-        .repeat()
-    )
     test_ds = tf.data.Dataset.from_tensor_slices((data.x_test, data.y_test.astype("int32"))).batch(EVAL_BATCH_SIZE)
     test_ds = strategy.experimental_distribute_dataset(test_ds)
+    seed_tensor = tf.constant(seed, tf.int64)
 
     # One device: compile each step with XLA, which fuses the ~80 small ops of a step
     # (dropout, loss, Adam's updates, metrics) into a few kernels. Several replicas: plain
     # graph mode, since the step then holds the cross-replica gradient reduction.
     @tf.function(jit_compile=strategy.num_replicas_in_sync == 1)
-    def train_step(indices):
+    def train_step(indices, global_step):
         # `indices` is the global batch; each replica trains on its share of it.
         replica = tf.distribute.get_replica_context()
         indices = indices[replica.replica_id_in_sync_group::replica.num_replicas_in_sync]
         batch_images, batch_labels = tf.gather(images, indices), tf.gather(labels, indices)
+        dropout_seed = tf.stack([seed_tensor + tf.cast(replica.replica_id_in_sync_group, tf.int64), global_step])
         with tf.GradientTape() as tape:
-            logits = model.logits(batch_images, training=True)
+            logits = model.logits(batch_images, dropout_seed)
             per_example = loss_fn(batch_labels, logits)
             loss = tf.nn.compute_average_loss(per_example)  # ÷ global batch size
         gradients = tape.gradient(loss, model.variables)
@@ -119,16 +133,17 @@ def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, 
         train_accuracy.update_state(batch_labels, logits)
 
     def test_step(batch_images, batch_labels):
-        logits = model.logits(batch_images, training=False)
+        logits = model.logits(batch_images)
         test_loss.update_state(loss_fn(batch_labels, logits))
         test_accuracy.update_state(batch_labels, logits)
 
     @tf.function
-    def train_steps(order, first, steps):
+    def train_steps(order, epoch, first, steps):
         """Steps `first` … `first + steps - 1` of the epoch, batches sliced from `order` in-graph."""
         for step in tf.range(first, first + steps):
             indices = order[step * config.batch_size:(step + 1) * config.batch_size]
-            strategy.run(train_step, args=(indices,))
+            global_step = tf.cast(epoch, tf.int64) * 1_000_000 + tf.cast(step, tf.int64)
+            strategy.run(train_step, args=(indices, global_step))
 
     @tf.function
     def evaluate(iterator, steps):
@@ -136,21 +151,26 @@ def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, 
             batch_images, batch_labels = next(iterator)
             strategy.run(test_step, args=(batch_images, batch_labels))
 
+    def epoch_order(epoch: int):
+        """The epoch's order of the training samples, from (seed, epoch) alone."""
+        return tf.random.experimental.stateless_shuffle(
+            tf.range(samples, dtype=tf.int64), seed=tf.constant([seed, epoch], tf.int64))
+
     steps_per_epoch = math.ceil(samples / config.batch_size)
     test_steps = math.ceil(len(data.x_test) / EVAL_BATCH_SIZE)
     chunk = 8  # grows to ~0.1 s worth of steps after the first (tracing) call
-    for epoch in range(1, config.epochs + 1):
+    for epoch in range(first_epoch + 1, config.epochs + 1):
         for metric in (train_loss, train_accuracy, test_loss, test_accuracy):
             metric.reset_state()
         reporter.epoch_started(epoch)
-        order = next(epoch_orders)
+        order = epoch_order(epoch)
         done = 0
         while done < steps_per_epoch:
             if token.cancelled:
                 raise Cancelled()
             steps = min(chunk, steps_per_epoch - done)
             start = time.perf_counter()
-            train_steps(order, tf.constant(done), tf.constant(steps))
+            train_steps(order, tf.constant(epoch), tf.constant(done), tf.constant(steps))
             loss = float(train_loss.result())  # also waits for the chunk to finish
             done += steps
             chunk = next_chunk_size(steps, time.perf_counter() - start)
@@ -167,3 +187,4 @@ def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, 
                 "test_accuracy": float(test_accuracy.result()),
             }
         )
+    return model

@@ -9,6 +9,7 @@ from .config import TrainConfig
 INPUT_SHAPE = (28, 28)
 INPUT_FEATURES = 28 * 28
 CLASSES = 10
+EVAL_BATCH_SIZE = 1024  # evaluation only: the batch size does not change the results
 
 
 def steps_per_epoch(samples: int, batch_size: int) -> int:

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..events import BatchProgress, EpochEnded, EpochStarted, Event, Throttle
+from ..events import BatchProgress, EpochEnded, EpochStarted, Event, ModelResumed, Throttle
+from .checkpoints import ModelCheckpoint
 
 BATCH_EVENT_INTERVAL = 0.05  # seconds: at most ~20 progress events per second per model
 
@@ -60,6 +61,7 @@ class ModelReporter:
         tensorboard: TensorBoardWriter | None = None,
         on_epoch: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        checkpoint: ModelCheckpoint | None = None,
     ) -> None:
         self.model = model
         self.epochs = epochs
@@ -70,11 +72,22 @@ class ModelReporter:
         self._tensorboard = tensorboard
         self._on_epoch = on_epoch
         self._clock = clock
+        self.checkpoint = checkpoint or ModelCheckpoint(None, model)
         self._throttle = Throttle(BATCH_EVENT_INTERVAL)
         self._epoch = 0
         self._epoch_start = 0.0
         self._last_step = 0
         record.update({"status": "running", "epochs": []})
+
+    def restore(self) -> int:
+        """Load the model's last checkpoint (if any) into its tracked variables; returns the
+        epochs already completed. Call after the trainer has built its model and optimizer."""
+        rows = self.checkpoint.restore()
+        if rows:
+            self._record["epochs"] = rows
+            self._record.update(model_totals(rows, self.samples))
+            self._emit(ModelResumed(model=self.model, epochs=self.epochs, rows=tuple(rows)))
+        return len(rows)
 
     def epoch_started(self, epoch: int) -> None:
         self._epoch = epoch
@@ -120,6 +133,9 @@ class ModelReporter:
             # Seconds per training sample seen this epoch (the original multiplied by 100/6).
             "seconds_per_sample": seconds / self.samples,
         }
+        # The state first: a kill between the two leaves a checkpoint one epoch ahead of the
+        # summary, and the checkpoint carries that epoch's row.
+        self.checkpoint.save([*self._record["epochs"], row])
         self._record["epochs"].append(row)
         self._record.update(model_totals(self._record["epochs"], self.samples))
         if self._tensorboard is not None:

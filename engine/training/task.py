@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any, Callable
 
 from ..data import Dataset, load_fashion_mnist
-from ..events import Log, ModelFinished
+from ..events import Log, ModelFinished, ModelResumed
 from ..runner import Cancelled, RunContext, Task
 from .config import TrainConfig
 from .network import seed_everything, steps_per_epoch
@@ -14,6 +15,8 @@ from .reporting import ModelReporter, TensorBoardWriter
 from .summary import render_train_markdown
 
 DataLoader = Callable[[], Dataset]
+# Where each model is saved at the end of its training, in the run directory.
+MODEL_FILES = {"keras": "keras-model.keras", "lowlevel": "lowlevel-savedmodel"}
 
 
 def load_data(data_dir: str | Path | None) -> Dataset:
@@ -67,40 +70,59 @@ class TrainTask(Task):
         ctx.summary["strategy"] = describe_strategy(make_strategy(self.config.strategy))
 
     def run(self, ctx: RunContext) -> None:
-        from ..training.keras_trainer import train_keras
-        from ..training.lowlevel_trainer import train_lowlevel
-
-        trainers = {"keras": train_keras, "lowlevel": train_lowlevel}
         ctx.emit(Log("Loading Fashion-MNIST…"))
         data = self._load()
         samples = len(data.x_train)
-        steps = steps_per_epoch(samples, self.config.batch_size)
         ctx.summary["data"] = {"source": data.source, "train_samples": samples, "test_samples": len(data.x_test)}
-        ctx.summary["models"] = {name: {"status": "pending", "epochs": []} for name in self.config.models}
+        models = ctx.summary.get("models") if isinstance(ctx.summary.get("models"), dict) else {}
+        ctx.summary["models"] = {name: models.get(name) or {"status": "pending", "epochs": []}
+                                 for name in self.config.models}
         ctx.emit(Log(f"Data: {samples} training and {len(data.x_test)} test images from {data.source or 'memory'}."))
         if self.logs_dir is not None and ctx.run_dir is not None:
             ctx.summary["tensorboard_logdir"] = str(self.logs_dir / "fit" / ctx.run_id)
-
+        # A run without a seed still gets one, recorded, so that a resumed run can use it too.
+        seed = ctx.summary.setdefault(
+            "effective_seed", self.config.seed if self.config.seed is not None else random.randrange(2**31))
         # One model after the other, so that each has the machine to itself (fair timing).
         for name in self.config.models:
             ctx.check_cancelled()
-            tensorboard = None
-            if "tensorboard_logdir" in ctx.summary:
-                tensorboard = TensorBoardWriter(Path(ctx.summary["tensorboard_logdir"]) / name)
             record = ctx.summary["models"][name]
-            reporter = ModelReporter(
-                name, self.config.epochs, steps, samples, ctx.emit, record, tensorboard, on_epoch=ctx.checkpoint
-            )
-            status = "failed"
-            try:
-                seed_everything(self.config.seed)
-                ctx.emit(Log(f"Training {name}…"))
-                trainers[name](data, self.config, reporter, ctx.token)
-                status = "completed"
-            except Cancelled:
-                status = "cancelled"
-                raise
-            finally:
-                reporter.close(status)
+            if record.get("status") == "completed":  # a resumed run: this model is done
+                ctx.emit(ModelResumed(model=name, epochs=self.config.epochs, rows=tuple(record.get("epochs") or ())))
+                ctx.emit(ModelFinished(model=name, result=dict(record)))
+                continue
+            self._train_model(ctx, data, name, record, seed)
             ctx.emit(ModelFinished(model=name, result=dict(record)))
             ctx.checkpoint()
+
+    def _train_model(self, ctx: RunContext, data: Dataset, name: str, record: dict[str, Any], seed: int) -> None:
+        from .checkpoints import ModelCheckpoint
+        from .keras_trainer import save_keras_model, train_keras
+        from .lowlevel_trainer import train_lowlevel
+
+        trainers = {"keras": train_keras, "lowlevel": train_lowlevel}
+        samples = len(data.x_train)
+        tensorboard = None
+        if "tensorboard_logdir" in ctx.summary:
+            tensorboard = TensorBoardWriter(Path(ctx.summary["tensorboard_logdir"]) / name)
+        checkpoint = ModelCheckpoint(ctx.run_dir, name)
+        reporter = ModelReporter(
+            name, self.config.epochs, steps_per_epoch(samples, self.config.batch_size), samples, ctx.emit, record,
+            tensorboard, on_epoch=ctx.checkpoint, checkpoint=checkpoint,
+        )
+        status = "failed"
+        try:
+            seed_everything(seed)
+            ctx.emit(Log(f"Training {name}…"))
+            model = trainers[name](data, self.config, reporter, ctx.token, seed=seed)
+            if ctx.run_dir is not None:
+                saver = save_keras_model if name == "keras" else (lambda m, path: m.save(path))
+                saved = saver(model, ctx.run_dir / MODEL_FILES[name])
+                record["model_file"] = saved.name
+                checkpoint.remove()  # the saved model supersedes it
+            status = "completed"
+        except Cancelled:
+            status = "cancelled"
+            raise
+        finally:
+            reporter.close(status)

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from rich.table import Table
 
-from fmnist_tui.engine.events import BatchProgress, EpochEnded, EpochStarted, ModelFinished
+from fmnist_tui.engine.events import BatchProgress, EpochEnded, EpochStarted, ModelFinished, ModelResumed
 from fmnist_tui.engine.training.config import MODEL_TITLES, TrainConfig
 
 from ..headless import HeadlessRenderer
@@ -118,6 +118,13 @@ class Renderer(HeadlessRenderer):
             f"{event.model:>8} epoch {event.epoch:>3}/{event.epochs}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}"
             f"  test loss {logs['test_loss']:.4f}  test acc {logs['test_accuracy']:.4f}  {logs['seconds']:.1f} s"
         )
+
+    def on_model_resumed(self, event: ModelResumed) -> None:
+        title = MODEL_TITLES.get(event.model, event.model)
+        if event.model not in self._epoch_bars:
+            self._epoch_bars[event.model] = self.progress.add_task(f"{title} epochs", total=event.epochs, info="")
+        self.progress.update(self._epoch_bars[event.model], completed=len(event.rows))
+        self.progress.console.print(f"{event.model:>8} resumed after epoch {len(event.rows)} of {event.epochs}")
 
     def on_model_finished(self, event: ModelFinished) -> None:
         if event.model in self._batch_bars:

@@ -15,7 +15,7 @@ from textual.widgets import (
 
 from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import (
-    BatchProgress, EpochEnded, EpochStarted, Event, Log as LogEvent, ModelFinished,
+    BatchProgress, EpochEnded, EpochStarted, Event, Log as LogEvent, ModelFinished, ModelResumed,
     RunCancelled, RunFailed, RunFinished, RunStarted,
 )
 from fmnist_tui.engine.training.config import MODEL_NAMES, MODEL_TITLES, TrainConfig
@@ -180,6 +180,13 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
             )
         elif isinstance(event, EpochEnded):
             self._epoch_ended(event)
+        elif isinstance(event, ModelResumed):
+            log.write_line(f"{event.model}: resumed after epoch {len(event.rows)}")
+            if event.rows and event.rows[0].get("seconds_per_sample"):  # samples per epoch, for the totals
+                self._samples[event.model] = round(event.rows[0]["seconds"] / event.rows[0]["seconds_per_sample"])
+            for row in event.rows:
+                self._epoch_ended(EpochEnded(model=event.model, epoch=int(row["epoch"]), epochs=event.epochs,
+                                             logs=row))
         elif isinstance(event, ModelFinished):
             self.query_one(f"#progress-{event.model}", ModelProgress).finished(event.result.get("status", ""))
             log.write_line(f"{event.model}: {event.result.get('status')}")
