@@ -513,6 +513,13 @@ def _duration(seconds: float) -> str:
 
 def render_markdown(summary: Mapping[str, Any]) -> str:
     """The results table and how they were measured; copes with partial and failed runs."""
+    try:
+        return _render_markdown(summary)
+    except Exception as exc:  # a damaged summary must never stop a listing or a report
+        return f"# Matrix multiplication: CPU and GPU\n\n(Could not render the details: {exc})\n"
+
+
+def _render_markdown(summary: Mapping[str, Any]) -> str:
     config = summary.get("config") or {}
     rows = [r for r in (summary.get("rows") or []) if isinstance(r, Mapping)]
     status = summary.get("status", "?")

@@ -125,11 +125,17 @@ def read_run(path: Path, now: float | None = None, stale_after: float = STALE_AF
 
 
 def derive_status(summary: Mapping[str, Any] | None, json_path: Path, now: float, stale_after: float) -> str:
-    """The status a run is listed with: the summary's, but "interrupted" for a stale "running"."""
+    """The status a run is listed with: the summary's, but "interrupted" for a run whose worker
+    is gone (exact for a worker on this host; see `liveness`). A "running" summary without a
+    worker record (older versions) reads "interrupted" once it is `stale_after` seconds old."""
+    from .liveness import live_status
+
     if summary is None:
         return "—"
     status = str(summary.get("status") or "—")
     if status == "running" and not summary.get("finished_at"):
+        if isinstance(summary.get("worker"), Mapping):
+            return live_status(summary, now) or status
         mtime = _mtime(json_path)
         if mtime is not None and now - mtime > stale_after:
             status = "interrupted"

@@ -152,7 +152,7 @@ def save_report_run(runs_dir: Path, summaries: Sequence[Mapping[str, Any]],
     `report.md`. Raises `ReportError`, before creating anything, when runs were given and
     none of them is usable; a failed write removes the directory it created.
     """
-    from .runner import new_run_id
+    from .runner import claim_run_dir
     from .summaries import write_summary
 
     usable, skipped = split_usable(summaries)
@@ -161,8 +161,7 @@ def save_report_run(runs_dir: Path, summaries: Sequence[Mapping[str, Any]],
     text = build_report(summaries, title=title)
     if note:
         text = text.replace("\n\n", f"\n\n{note}\n\n", 1)
-    runs_dir = Path(runs_dir)
-    run_id = new_run_id("report", runs_dir)
+    run_id, run_dir = claim_run_dir("report", Path(runs_dir))
     now = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     summary = {
         "task": "report", "run_id": run_id, "status": status, "started_at": now, "finished_at": now,
@@ -170,8 +169,6 @@ def save_report_run(runs_dir: Path, summaries: Sequence[Mapping[str, Any]],
         "runs": [{"run_id": s["run_id"], "task": s["task"], "status": s["status"]} for s in usable],
         "skipped": [{"run_id": run, "reason": reason} for run, reason in skipped],
     }
-    run_dir = runs_dir / run_id
-    run_dir.mkdir(parents=True)
     try:
         atomic_write_text(run_dir / REPORT_MD, text)
         write_summary(run_dir, summary, text)

@@ -194,7 +194,8 @@ def resumed_summary(spec: RunSpec) -> dict[str, Any] | None:
     summary.update(status="running", finished_at=None)
     summary.pop("error", None)
     summary.pop("hint", None)
-    summary["resumed"] = int(summary.get("resumed") or 0) + 1
+    resumed = summary.get("resumed")
+    summary["resumed"] = (resumed if isinstance(resumed, int) and not isinstance(resumed, bool) else 0) + 1
     return summary
 
 

@@ -205,6 +205,7 @@ def resume_training(args: argparse.Namespace, runs_dir: Path) -> int:
     """`run train --resume RUN_ID`: continue a training in its own directory from its last epoch."""
     from fmnist_tui.engine.launcher import launch, read_summary
     from fmnist_tui.engine.liveness import live_status
+    from fmnist_tui.engine.summary_check import summary_problem
 
     from .headless import follow_headless
 
@@ -212,6 +213,10 @@ def resume_training(args: argparse.Namespace, runs_dir: Path) -> int:
     try:
         run_dir = find_run(runs_dir, args.resume)
         summary = read_summary(run_dir) or {}
+        problem = summary_problem(summary)
+        if problem is not None:
+            raise ConfigError("resume", f"Run {args.resume} cannot be resumed: its summary is damaged ({problem}).",
+                              "Start a new training instead.")
         status = live_status(summary) or summary.get("status")
         if summary.get("task") != "train":
             raise ConfigError("resume", f"Run {args.resume} is not a training run.", "Only trainings can be resumed.")

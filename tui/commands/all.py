@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.rule import Rule
 
-from ..headless import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, run_headless
+from ..headless import EXIT_FAILED, EXIT_OK, SIGNAL_EXIT, run_headless
 from . import devices, eigen, jacobian, train
 
 NAME = "all"
@@ -51,8 +51,10 @@ def build_task(args: argparse.Namespace) -> list[tuple[Any, Any]]:
 
 
 def run(steps: list[tuple[Any, Any]], runs_dir: Path, console: Console, error_console: Console) -> int:
+    from fmnist_tui.engine.errors import FmnistError
     from fmnist_tui.engine.report import save_report_run
 
+    cancelled = set(SIGNAL_EXIT.values())  # Ctrl-C, SIGTERM or SIGHUP: stop the sequence
     summaries, codes = [], []
     for step, task in steps:
         console.print(Rule(f"[b]{step.NAME}[/b]"))
@@ -60,13 +62,18 @@ def run(steps: list[tuple[Any, Any]], runs_dir: Path, console: Console, error_co
         codes.append(run_headless(task, runs_dir, renderer))
         if renderer.terminal is not None:
             summaries.append(dict(renderer.terminal.summary))
-        if codes[-1] == EXIT_CANCELLED:
+        if codes[-1] in cancelled:
             break
-    status = "cancelled" if EXIT_CANCELLED in codes else "completed"
+    stopped = codes[-1] if codes and codes[-1] in cancelled else None
+    status = "cancelled" if stopped is not None else "completed"
     note = "" if len(codes) == len(steps) else "**Stopped early:** the sequence was cancelled."
-    path = save_report_run(runs_dir, summaries, status=status, note=note)
+    try:
+        path = save_report_run(runs_dir, summaries, status=status, note=note)
+    except FmnistError as exc:
+        error_console.print(f"fmnist-tui run all: error: {exc}", markup=False)
+        return EXIT_FAILED
     console.print(Rule())
     console.print(f"Report of {len(summaries)} run(s): {path}")
-    if EXIT_CANCELLED in codes:
-        return EXIT_CANCELLED
+    if stopped is not None:
+        return stopped
     return EXIT_OK if all(code == EXIT_OK for code in codes) else EXIT_FAILED

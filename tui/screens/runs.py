@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, MarkdownViewer, Static
 
 from fmnist_tui.engine.history import (
     TASKS, HistoryError, RunRecord, delete_run, filter_runs, format_duration, format_started, list_runs,
-    sort_runs,
+    read_run, sort_runs,
 )
 
 FILTERS = ("all", *TASKS)
@@ -44,8 +44,17 @@ REPORTABLE = ("train", "devices", "jacobian", "eigen")
 MAX_HEADLINE = 44  # keeps the table inside 100 columns; the line below it shows it all
 
 
-def status_text(record: RunRecord) -> Text:
-    return Text(record.status, style=STATUS_STYLES.get(record.status, "dim"))
+# The screen that follows each task's runs live.
+TASK_MODES = {"train": "classifier", "devices": "devices", "jacobian": "jacobian", "eigen": "eigen"}
+RESUMABLE = ("cancelled", "interrupted", "failed")
+LIVE_REFRESH_SECONDS = 1.0
+
+
+def status_text(record: RunRecord, progress: dict | None = None) -> Text:
+    text = record.status
+    if progress is not None and record.status == "running":
+        text += f" {progress['fraction']:.0%}"
+    return Text(text, style=STATUS_STYLES.get(record.status, "dim"))
 
 
 def headline_text(record: RunRecord) -> Text:
@@ -55,12 +64,12 @@ def headline_text(record: RunRecord) -> Text:
     return Text(text, style="red" if record.damaged else "")
 
 
-def row_cells(record: RunRecord, mark: str = "") -> list[Text]:
+def row_cells(record: RunRecord, mark: str = "", progress: dict | None = None) -> list[Text]:
     return [
         Text(mark, style="bold magenta"),
         Text(record.task),
         Text(format_started(record.started_at)),
-        status_text(record),
+        status_text(record, progress),
         Text(format_duration(record.seconds_total), justify="right"),
         headline_text(record),
     ]
@@ -74,16 +83,19 @@ class RunsScreen(Screen[None]):
 
 Every run under the runs directory (`runs/` by default), newest first: its task, start
 time, status, wall time and headline figure — best test accuracy per model for training,
-peak GFLOP/s per device for timings, ✓/✗ for the Jacobian and eigen checks. A run still
-marked *running* whose summary has not changed for 10 minutes reads *interrupted* (its
-process is gone). A directory with a missing, unreadable or half-written summary, or one
+peak GFLOP/s per device for timings, ✓/✗ for the Jacobian and eigen checks. Every run has
+a worker process of its own, which goes on when the app is closed: a *running* run shows
+its progress, live; one whose worker has gone without finishing reads *interrupted*, and a
+training can be resumed from its last completed epoch. A directory with a missing, unreadable or half-written summary, or one
 with a field missing or of the wrong type, is listed as *damaged* with the reason (it cannot
 be compared or reported on); open it to see what is there, or delete it.
 
 | key | does |
 | --- | --- |
 | `↑` `↓` | select a run |
-| `Enter` | open the run's `summary.md` (`Esc` closes it) |
+| `Enter` | a running run: follow it on its task's screen; else open its `summary.md` (`Esc` closes it) |
+| `u` | resume a cancelled or interrupted training from its last completed epoch |
+| `c` | cancel a running run (what completed is kept) |
 | `f` | filter by task: all → train → devices → jacobian → eigen → report |
 | `o` | sort by the next column (or click a column header; click again to reverse) |
 | `O` | reverse the sort order |
@@ -96,7 +108,9 @@ be compared or reported on); open it to see what is there, or delete it.
 """
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="open", tooltip="Open the run's summary"),
+        Binding("enter", "open", "Open", id="open", tooltip="Follow a running run, or open a summary"),
+        Binding("u", "resume", "Resume", id="resume", tooltip="Resume a training from its last epoch"),
+        Binding("c", "cancel_run", "Cancel run", id="cancel-run", tooltip="Cancel the selected running run"),
         Binding("f", "cycle_filter", "Filter", id="filter", tooltip="Show one task's runs"),
         Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column"),
         Binding("O", "reverse_sort", "Reverse", id="reverse-sort", show=False),
@@ -117,6 +131,7 @@ be compared or reported on); open it to see what is there, or delete it.
         self.sort_reverse = True
         self.marked: list[str] = []  # run ids, A then B
         self.for_report: list[str] = []  # run ids selected for a report, in selection order
+        self.progress: dict[str, dict] = {}  # run id -> progress of the running runs
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -136,6 +151,18 @@ be compared or reported on); open it to see what is there, or delete it.
 
     def on_mount(self) -> None:
         self.table.focus()
+        self.set_interval(LIVE_REFRESH_SECONDS, self._refresh_live)
+
+    def _refresh_live(self) -> None:
+        """Re-read the running runs (only those: there may be hundreds of finished ones)."""
+        if self.app.screen is not self:
+            return
+        live = [r for r in self.records if r.status == "running"]
+        if not live:
+            return
+        fresh = {r.run_id: read_run(r.path) for r in live}
+        self.records = [fresh.get(r.run_id, r) for r in self.records]
+        self.rebuild()
 
     def on_screen_resume(self) -> None:
         # Other screens may have written runs since this one was last shown.
@@ -145,6 +172,7 @@ be compared or reported on); open it to see what is there, or delete it.
 
     def refresh_runs(self) -> None:
         self.records = list_runs(self.runs_dir)
+        self.progress = {}
         ids = {r.run_id for r in self.records}
         self.marked = [m for m in self.marked if m in ids]
         self.for_report = [m for m in self.for_report if m in ids]
@@ -161,12 +189,21 @@ be compared or reported on); open it to see what is there, or delete it.
                 label = f"{label} {'▼' if self.sort_reverse else '▲'}"
             table.add_column(Text(label, justify=justify), key=key)
         for record in self.shown:
-            table.add_row(*row_cells(record, self.mark_of(record.run_id)), key=record.run_id)
+            table.add_row(*row_cells(record, self.mark_of(record.run_id), self.progress_of(record)), key=record.run_id)
         if selected is not None and any(r.run_id == selected.run_id for r in self.shown):
             table.move_cursor(row=table.get_row_index(selected.run_id), animate=False)
         self.update_bar()
         self.update_detail()
         self.refresh_bindings()
+
+    def progress_of(self, record: RunRecord) -> dict | None:
+        """A running run's progress, from the newest progress event of its journal."""
+        if record.status != "running":
+            return None
+        from fmnist_tui.engine.run_status import last_progress_event, progress_of
+
+        self.progress[record.run_id] = progress_of(last_progress_event(record.path), record.summary or {})
+        return self.progress[record.run_id]
 
     def mark_of(self, run_id: str) -> str:
         letter = MARKS[self.marked.index(run_id)] if run_id in self.marked else ""
@@ -213,6 +250,12 @@ be compared or reported on); open it to see what is there, or delete it.
             detail.update(f"No {self.filter} runs. Press [b]f[/] for another filter.")
             return
         lines = [f"[b]{escape(record.run_id)}[/]  [dim]{escape(str(record.path))}[/]"]
+        progress = self.progress.get(record.run_id)
+        if record.status == "running":
+            what = escape(progress["text"]) if progress else "starting"
+            lines.append(f"[cyan]running: {what}[/] — [b]Enter[/] follows it, [b]c[/] cancels it")
+        elif record.status == "interrupted" and record.task == "train":
+            lines.append("[dark_orange]interrupted: its worker ended without finishing[/] — [b]u[/] resumes it")
         if record.damaged:
             lines.append(f"[red]damaged: {escape(record.damaged)}[/]")
         elif record.summary and record.summary.get("error"):
@@ -269,8 +312,54 @@ be compared or reported on); open it to see what is there, or delete it.
 
     def action_open(self) -> None:
         record = self.selected
-        if record is not None:
+        if record is None:
+            return
+        if record.status == "running" and TASK_MODES.get(record.task) in self.app.MODES:
+            self.app.open_run(TASK_MODES[record.task], record.path)
+        else:
             self.app.push_screen(RunSummaryScreen(record))
+
+    def action_resume(self) -> None:
+        record = self.selected
+        if record is None or record.task != "train" or record.status not in RESUMABLE or not record.usable:
+            self.notify("Only a cancelled, interrupted or failed training can be resumed.", title="Resume",
+                        severity="warning")
+            return
+        options = (record.summary or {}).get("spec", {}).get("options") if record.summary else None
+        if not isinstance(options, dict):
+            self.notify("This run does not record how it was started (an older version); start a new one.",
+                        title="Resume", severity="warning")
+            return
+        self.run_worker(self._resume(record, options), group="resume", exit_on_error=False)
+
+    async def _resume(self, record: RunRecord, options: dict) -> None:
+        import asyncio
+
+        from fmnist_tui.engine.errors import FmnistError
+        from fmnist_tui.engine.launcher import launch
+
+        try:
+            await asyncio.to_thread(launch, "train", options, self.runs_dir, None, record.path)
+        except FmnistError as exc:
+            self.notify(str(exc), title="Resume", severity="error", markup=False)
+            return
+        self.refresh_runs()
+        self.app.open_run("classifier", record.path)
+
+    def action_cancel_run(self) -> None:
+        record = self.selected
+        if record is None or record.status != "running":
+            self.notify("Select a running run to cancel it.", title="Cancel", severity="warning")
+            return
+        from fmnist_tui.engine.errors import FmnistError
+        from fmnist_tui.engine.launcher import request_cancel
+
+        try:
+            request_cancel(record.path)
+        except FmnistError as exc:
+            self.notify(str(exc), title="Cancel", severity="error", markup=False)
+            return
+        self.notify(f"Cancelling run {record.run_id}…", title="Runs", timeout=3)
 
     def action_mark(self) -> None:
         record = self.selected
