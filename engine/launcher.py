@@ -27,6 +27,7 @@ from .summaries import SUMMARY_JSON, SUMMARY_MD, atomic_write_text, to_json
 
 WORKER_MODULE = "fmnist_tui.engine.worker"
 WORKER_LOG = "worker.log"
+WORKER_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 CANCEL_WAIT_SECONDS = 20.0  # a worker ends within ~10 s of SIGTERM even when TensorFlow is stuck
 
 
@@ -79,12 +80,16 @@ def start_worker(spare: bool = False, stderr_path: Path | None = None) -> subpro
     if stderr_path is not None:
         stderr_path.parent.mkdir(parents=True, exist_ok=True)
         stderr = open(stderr_path, "ab")
+    # The child starts with these signals blocked (the mask survives exec) and unblocks them
+    # once its handlers are in place: a cancel sent in its first milliseconds is not lost.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
     try:
         return subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE if spare else subprocess.DEVNULL,
             stderr=stderr, start_new_session=True, close_fds=True, env=worker_environment(),
         )
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         if stderr_path is not None:
             stderr.close()
 

@@ -25,7 +25,7 @@ from typing import Any
 from .errors import ConfigError, FmnistError
 from .events import Event, RunCancelled, RunFailed, RunFinished
 from .journal import JournalWriter, journal_path
-from .launcher import WORKER_LOG, RunSpec, read_summary
+from .launcher import WORKER_LOG, WORKER_SIGNALS, RunSpec, read_summary
 from .liveness import HEARTBEAT_SECONDS, worker_record
 from .runner import CancelToken, RunContext, Task, execute
 
@@ -42,10 +42,19 @@ EXIT_CODES = {RunFinished: 0, RunCancelled: 130}
 
 
 def task_class(name: str) -> type[Task]:
-    if name not in TASK_CLASSES:
+    """The task class for a spec's name: one of `TASK_CLASSES`, or "module:Class" naming a
+    `Task` (how tests and extensions run tasks of their own in a worker)."""
+    target = TASK_CLASSES.get(name, name if ":" in name else None)
+    if target is None:
         raise ConfigError("task", f"There is no task {name!r}.", f"Choose one of {', '.join(TASK_CLASSES)}.")
-    module_name, class_name = TASK_CLASSES[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    module_name, class_name = target.split(":", 1)
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        cls = None
+    if not (isinstance(cls, type) and issubclass(cls, Task)):
+        raise ConfigError("task", f"{name!r} is not a task.", f"Choose one of {', '.join(TASK_CLASSES)}.")
+    return cls
 
 
 class StopRequest:
@@ -55,7 +64,7 @@ class StopRequest:
         self.event = threading.Event()
         self.signal_number: int | None = None
         self.on_request = lambda: None
-        self.idle = True  # no run yet: a signal just ends the process
+        self.idle = False  # a spare waiting for a task: a signal just ends the process
 
     def __call__(self, signum: int, frame: Any) -> None:
         if self.idle:
@@ -205,9 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spare", action="store_true", help="import everything, announce, then wait for a spec")
     args = parser.parse_args(argv)
     stop = StopRequest()
+    stop.idle = args.spare  # a spare without a task just exits; a new worker still writes its ending
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)  # blocked by the launcher until now
     if args.spare:
         import json
 

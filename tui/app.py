@@ -105,6 +105,9 @@ class FmnistApp(App[None]):
         self.spare_pool: Any = None
 
     def on_mount(self) -> None:
+        from fmnist_tui.engine.launcher import reap_children
+
+        self.set_interval(2.0, reap_children)  # finished workers leave no zombies behind
         for warning in self.settings.warnings:
             self.notify(warning, title="Unknown environment variable", severity="warning", timeout=15)
         cached = read_cached_environment()
