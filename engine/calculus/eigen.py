@@ -21,12 +21,29 @@ import numpy as np
 import sympy
 
 from ..errors import ConfigError, ExpressionError
-from .parsing import MAX_MATRIX_SIZE, in_field, parse_matrix, safe_complex
+from .parsing import (
+    MAX_EXACT_DIGITS,
+    MAX_MATRIX_SIZE,
+    BoundError,
+    abbreviate,
+    exact_digits,
+    in_field,
+    parse_matrix,
+    safe_complex,
+)
 
 DEFAULT_TOLERANCE = 1e-9
 EPS = float(np.finfo(np.float64).eps)
 LAMBDA = sympy.Symbol("lambda")
 _MAX_EXACT_VECTOR_OPS = 60  # radicals bigger than this get numeric eigenvectors instead
+#: Exact eigenvalues of irrational matrices (sqrt(2), pi, sin(1)…) come from radical formulas
+#: whose size explodes with the matrix: a dense 4×4 of square roots did not finish in minutes,
+#: and a 3×3 of 9 entries like sqrt(2 + sqrt(5)) took 20 s.
+MAX_IRRATIONAL_SIZE = 3
+MAX_IRRATIONAL_PARTS = 40
+#: Irreducible factors of degree ≥ 3 get exact roots (CRootOf) only with coefficients this
+#: short: isolating the roots of a sextic with 40-digit coefficients took minutes.
+MAX_ROOTOF_DIGITS = 12
 
 
 # --------------------------------------------------------------------------- data
@@ -150,7 +167,40 @@ def parse_matrix_input(text: str) -> Any:
                 raise ConfigError(
                     "matrix", f"Entry ({i}, {j}) = {sympy.sstr(entry)} is not real.", "Use real entries."
                 )
+    _check_exact_cost(rows)
     return sympy.ImmutableMatrix(rows)
+
+
+def _check_exact_cost(rows: list[list[Any]]) -> None:
+    """Refuse a matrix whose exact eigenvalues SymPy could not find in bounded time and size."""
+    n = len(rows)
+    entries = [e for row in rows for e in row]
+    irrational = [e for e in entries if not e.is_Rational]
+    if irrational and n > MAX_IRRATIONAL_SIZE:
+        raise ConfigError(
+            "matrix",
+            f"Exact eigenvalues of a matrix with irrational entries (such as {abbreviate(sympy.sstr(irrational[0]), 30)}) "
+            f"are computed up to {MAX_IRRATIONAL_SIZE}×{MAX_IRRATIONAL_SIZE}; this one is {n}×{n}.",
+            "Use rational entries (decimals are fine) or a smaller matrix.",
+        )
+    parts = sum(1 for e in irrational for _ in sympy.preorder_traversal(e))
+    if n > 1 and parts > MAX_IRRATIONAL_PARTS:
+        raise ConfigError(
+            "matrix",
+            f"The irrational entries are too complex for exact eigenvalues ({parts} parts; the limit is {MAX_IRRATIONAL_PARTS}).",
+            "Use simpler entries, or rational approximations (decimals are fine).",
+        )
+    # The characteristic polynomial's coefficients hold about as many digits as all entries together.
+    try:
+        digits = sum(exact_digits(e) for e in entries) + math.log10(math.factorial(n))
+    except BoundError as exc:
+        raise ConfigError("matrix", f"An entry of the matrix cannot be used exactly: {exc.reason}.", "Use smaller numbers.") from None
+    if digits > MAX_EXACT_DIGITS:
+        raise ConfigError(
+            "matrix",
+            f"The entries hold too many digits for exact eigenvalues (about {digits:,.0f} in all; the limit is {MAX_EXACT_DIGITS:,}).",
+            "Use shorter numbers, e.g. decimals with fewer digits or a common denominator.",
+        )
 
 
 def matrix_floats(matrix: Any) -> np.ndarray:
@@ -240,9 +290,53 @@ def _exact_vectors(matrix: Any, value: Any) -> list[tuple[Any, ...]] | None:
     return out
 
 
-def _rational_roots_by_factor(expression: Any) -> dict[Any, int] | None:
+def _numeric_roots(poly: Any) -> list[Any]:
+    """30-digit roots of `poly`, as SymPy numbers.
+
+    mpmath's polyroots judges convergence in absolute terms, so roots far from 1 in size
+    (a matrix of entries like 1/3**200) would all come out as 0: λ is scaled first by a
+    power of ten near the largest root (Fujiwara's bound), which makes them of order 1.
+    """
+    import mpmath
+
+    ctx = mpmath.MPContext()  # private: polyroots changes its context's precision
+    ctx.dps = 40
+    coefficients = [ctx.mpmathify(complex(sympy.N(c, 45))) if not c.is_Rational else ctx.mpf(int(c.p)) / int(c.q)
+                    for c in poly.all_coeffs()]
+    lead, n = coefficients[0], len(coefficients) - 1
+    logs = [(ctx.log10(abs(c / lead)) / k) for k, c in enumerate(coefficients[1:], 1) if c != 0]
+    scale = ctx.mpf(10) ** int(ctx.nint(max(logs))) if logs else ctx.mpf(1)
+    scaled = [c / lead / scale**k for k, c in enumerate(coefficients)]
+    try:
+        roots = ctx.polyroots(scaled, maxsteps=200, extraprec=2 * ctx.prec)
+    except ctx.NoConvergence:  # badly conditioned: double precision is still a fair answer
+        roots = [ctx.mpc(r) for r in np.roots([complex(c) for c in scaled])]
+    return [_sympy_mp(ctx, ctx.mpc(r) * scale) for r in roots] if n else []
+
+
+def _sympy_mp(ctx: Any, z: Any) -> Any:
+    """An mpmath number as a 30-digit SymPy Float (complex: a + b·I)."""
+    # Through text: SymPy reads only the global context's mpf directly, others via float.
+    re_, im = (sympy.Float(ctx.nstr(part, 32), 30) for part in (z.real, z.imag))
+    return re_ if z.imag == 0 else re_ + sympy.I * im
+
+
+def _factor_roots(factor: Any) -> tuple[dict[Any, int], bool]:
+    """The roots of one irreducible factor over ℚ with multiplicities, and whether they are exact."""
+    if factor.degree() <= 2:
+        return sympy.roots(factor, multiple=False), True
+    if max(exact_digits(c) for c in factor.all_coeffs()) > MAX_ROOTOF_DIGITS:
+        return {r: 1 for r in _numeric_roots(factor)}, False
+    roots: dict[Any, int] = {}
+    for r in factor.all_roots():
+        roots[r] = roots.get(r, 0) + 1
+    return roots, True
+
+
+def _rational_roots_by_factor(expression: Any) -> tuple[dict[Any, int], bool] | None:
     """Roots with multiplicities, factor by factor over ℚ: radicals up to degree 2, CRootOf above.
 
+    The flag is False if some roots had to be numeric (factors with long coefficients).
     Returns None if the polynomial does not have rational coefficients (e.g. sqrt(2) entries).
     """
     try:
@@ -251,88 +345,100 @@ def _rational_roots_by_factor(expression: Any) -> dict[Any, int] | None:
     except Exception:
         return None
     found: dict[Any, int] = {}
+    exact = True
     for factor, mult in factors:
-        if factor.degree() <= 2:
-            roots = sympy.roots(factor, multiple=False)
-        else:
-            roots = {}
-            for r in factor.all_roots():
-                roots[r] = roots.get(r, 0) + 1
+        roots, factor_exact = _factor_roots(factor)
+        exact = exact and factor_exact
         for r, m in roots.items():
             found[r] = found.get(r, 0) + m * mult
-    return found
+    return found, exact
 
 
-def exact_eigen(matrix: Any) -> SymbolicEigen:
-    """Characteristic polynomial, exact eigenvalues with multiplicities, eigenspace bases."""
-    n = matrix.rows
-    poly = characteristic_polynomial(matrix)
+def _eigenvalues(expression: Any, n: int) -> tuple[dict[Any, int], bool, list[str]]:
+    """The roots of det(A − λI) with multiplicities, whether they are exact, and notes saying how."""
     notes: list[str] = []
-    exact = True
-    found = _rational_roots_by_factor(poly.expression)
-    if found is not None and any(r.has(sympy.CRootOf) for r in found):
-        notes.append(
-            "Some eigenvalues are roots of an irreducible factor of degree ≥ 3; they are given exactly as "
-            "CRootOf(p, k), the k-th root of p, rather than as (unwieldy) radicals."
-        )
-    if found is None:
-        found = sympy.roots(sympy.Poly(poly.expression, LAMBDA), multiple=False)
-    if sum(found.values()) != n:
-        found = {}
-        try:
-            for r in sympy.Poly(poly.expression, LAMBDA).all_roots():
+    by_factor = _rational_roots_by_factor(expression)
+    if by_factor is not None:
+        found, exact = by_factor
+        if any(r.has(sympy.CRootOf) for r in found):
+            notes.append(
+                "Some eigenvalues are roots of an irreducible factor of degree ≥ 3; they are given exactly as "
+                "CRootOf(p, k), the k-th root of p, rather than as (unwieldy) radicals."
+            )
+        if not exact:
+            notes.append(
+                f"Some eigenvalues are roots of an irreducible factor of degree ≥ 3 with coefficients longer than "
+                f"{MAX_ROOTOF_DIGITS} digits; isolating them exactly (CRootOf) would take minutes, so they are "
+                "30-digit numeric roots."
+            )
+        if sum(found.values()) == n:
+            return found, exact, notes
+    else:
+        found = sympy.roots(sympy.Poly(expression, LAMBDA), multiple=False)
+        if sum(found.values()) == n:
+            return found, True, notes
+        try:  # irrational coefficients: SymPy's own exact roots, when it has them
+            found = {}
+            for r in sympy.Poly(expression, LAMBDA).all_roots():
                 found[r] = found.get(r, 0) + 1
+        except Exception:
+            found = {}
+        if sum(found.values()) == n:
             notes.append(
                 "The characteristic polynomial has no solution in radicals that SymPy can write down; "
                 "eigenvalues are given as exact CRootOf objects (the k-th root of the polynomial)."
             )
-        except Exception:
-            found = {}
-        if sum(found.values()) != n:
-            exact = False
-            found = {}
-            for r in sympy.Poly(poly.expression, LAMBDA).nroots(n=30):
-                key = next((k for k in found if abs(complex(k) - complex(r)) < 1e-20), r)
-                found[key] = found.get(key, 0) + 1
-            notes.append(
-                "SymPy could not find the eigenvalues exactly; they are 30-digit numeric roots of the "
-                "characteristic polynomial."
-            )
+            return found, True, notes
+    found = {}
+    roots = _numeric_roots(sympy.Poly(expression, LAMBDA))
+    size = max((abs(_complex(r)) for r in roots), default=0.0)
+    for r in roots:  # a multiple root comes out as a cluster about 1e-20 (relative) wide
+        key = next((k for k in found if abs(_complex(k) - _complex(r)) <= 1e-20 * size), r)
+        found[key] = found.get(key, 0) + 1
+    notes.append(
+        "SymPy could not find the eigenvalues exactly; they are 30-digit numeric roots of the "
+        "characteristic polynomial."
+    )
+    return found, False, notes
+
+
+def _pair(matrix: Any, a: np.ndarray, value: Any, mult: int, notes: list[str]) -> ExactEigenpair:
+    """One eigenvalue with its eigenspace: exact if the value is, else from the SVD of A − λI."""
+    numeric = _complex(value)
+    vectors = None if value.has(sympy.Float) else _exact_vectors(matrix, value)
+    if vectors is not None:
+        numeric_vectors = [np.array([_complex(e) for e in v], dtype=np.complex128) for v in vectors]
+        return ExactEigenpair(
+            value=value,
+            numeric=numeric,
+            algebraic_multiplicity=mult,
+            geometric_multiplicity=len(vectors),
+            eigenvectors=tuple(vectors),
+            vectors_exact=True,
+            numeric_vectors=tuple(tuple(complex(x) for x in v) for v in numeric_vectors),
+        )
+    basis = _numeric_null_space(a, numeric, mult)
+    notes.append(
+        f"The eigenvectors of λ = {_short(value, numeric)} were computed numerically (SVD of A − λI), "
+        "because its exact form is too unwieldy for an exact null space."
+    )
+    return ExactEigenpair(
+        value=value,
+        numeric=numeric,
+        algebraic_multiplicity=mult,
+        geometric_multiplicity=len(basis),
+        eigenvectors=tuple(tuple(_sympy_float(x) for x in v) for v in basis),
+        vectors_exact=False,
+        numeric_vectors=tuple(tuple(complex(x) for x in v) for v in basis),
+    )
+
+
+def exact_eigen(matrix: Any) -> SymbolicEigen:
+    """Characteristic polynomial, exact eigenvalues with multiplicities, eigenspace bases."""
+    poly = characteristic_polynomial(matrix)
+    found, exact, notes = _eigenvalues(poly.expression, matrix.rows)
     a = matrix_floats(matrix)
-    pairs = []
-    for value, mult in found.items():
-        numeric = _complex(value)
-        vectors = _exact_vectors(matrix, value) if exact else None
-        if vectors is not None:
-            numeric_vectors = [np.array([_complex(e) for e in v], dtype=np.complex128) for v in vectors]
-            pairs.append(
-                ExactEigenpair(
-                    value=value,
-                    numeric=numeric,
-                    algebraic_multiplicity=mult,
-                    geometric_multiplicity=len(vectors),
-                    eigenvectors=tuple(vectors),
-                    vectors_exact=True,
-                    numeric_vectors=tuple(tuple(complex(x) for x in v) for v in numeric_vectors),
-                )
-            )
-        else:
-            basis = _numeric_null_space(a, numeric, mult)
-            notes.append(
-                f"The eigenvectors of λ = {_short(value, numeric)} were computed numerically (SVD of A − λI), "
-                "because its exact form is too unwieldy for an exact null space."
-            )
-            pairs.append(
-                ExactEigenpair(
-                    value=value,
-                    numeric=numeric,
-                    algebraic_multiplicity=mult,
-                    geometric_multiplicity=len(basis),
-                    eigenvectors=tuple(tuple(_sympy_float(x) for x in v) for v in basis),
-                    vectors_exact=False,
-                    numeric_vectors=tuple(tuple(complex(x) for x in v) for v in basis),
-                )
-            )
+    pairs = [_pair(matrix, a, value, mult, notes) for value, mult in found.items()]
     pairs.sort(key=lambda p: (round(p.numeric.real, 12), round(p.numeric.imag, 12)))
     return SymbolicEigen(matrix=matrix, polynomial=poly, pairs=tuple(pairs), exact=exact, notes=tuple(notes))
 

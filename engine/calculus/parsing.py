@@ -952,3 +952,14 @@ def bounded_value(expr: Any, point: Mapping[Any, Any] | None = None) -> complex:
     into `expr` is safe.
     """
     return complex(_BoundedEvaluator(point or {}).eval(expr).value)
+
+
+def exact_digits(expr: Any) -> float:
+    """About how many decimal digits SymPy's exact form of the constant `expr` holds.
+
+    The same estimate `bounded_value` uses; raises `BoundError` as it does, except for a
+    rational, whose digits are simply counted.
+    """
+    if getattr(expr, "is_Rational", False):
+        return _fraction_digits(Fraction(int(expr.p), int(expr.q)))
+    return _BoundedEvaluator({}).eval(expr).digits
