@@ -57,20 +57,16 @@ def first_frame_seconds(repeat: int) -> list[float]:
     return times
 
 
-# A fresh parent whose only child is the training run, so RUSAGE_CHILDREN is that run's peak.
-PEAK_OF_TRAINING = """
-import resource, subprocess, sys
-subprocess.run([sys.executable, "-m", "fmnist_tui.tui.cli", "run", "train", "--epochs", "1"],
-               check=True, capture_output=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)  # Linux reports KiB
-"""
-
-
 def training_peak_memory_bytes() -> int:
+    """The training worker's peak RSS, as it records it in its summary."""
+    import json
+    from pathlib import Path
+
     with tempfile.TemporaryDirectory() as cwd:
-        out = subprocess.run([sys.executable, "-c", PEAK_OF_TRAINING], check=True, capture_output=True,
-                             text=True, cwd=cwd).stdout
-    return int(out.strip().splitlines()[-1])
+        subprocess.run([sys.executable, "-m", "fmnist_tui.tui.cli", "run", "train", "--epochs", "1"],
+                       check=True, capture_output=True, cwd=cwd)
+        summary = json.loads(next(Path(cwd, "runs").glob("*/summary.json")).read_text())
+    return int(summary["peak_rss_bytes"])
 
 
 def run(repeat: int = 5, memory: bool = True) -> dict[str, Any]:

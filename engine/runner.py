@@ -15,6 +15,7 @@ import errno
 import json
 import logging
 import os
+import sys
 import threading
 import time
 import traceback
@@ -164,6 +165,7 @@ class RunContext:
             "status": status,
             "finished_at": _now_iso(),
             "seconds_total": round(time.perf_counter() - self._started, 3),
+            "peak_rss_bytes": peak_rss_bytes(),
         }
         if error is not None:
             ending.update(error=error, hint=hint or "")
@@ -181,6 +183,16 @@ class RunContext:
             path = write_summary(self.run_dir, text, markdown)
             self.sealed = final
         return path
+
+
+def peak_rss_bytes() -> int | None:
+    """This process's peak resident memory (the worker's, when the run has one of its own)."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS reports bytes, Linux KiB
 
 
 def _now_iso() -> str:

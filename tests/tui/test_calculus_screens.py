@@ -99,7 +99,7 @@ async def test_jacobian_bad_input_is_shown_next_to_its_field_and_nothing_runs(ap
         assert "'__import__' is not allowed" in error_of(screen, "expr")
         assert "between 0 and 1" in error_of(screen, "tolerance")
         assert error_of(screen, "at") == "" and error_of(screen, "vars") == ""
-        assert not screen.running and screen.handle is None and screen.result is None
+        assert not screen.running and screen.run_dir is None and screen.result is None
         assert screen.badge_text == "not run" and no_runs(app)
         # fixed, and started with Enter in a field: the errors go away and it runs
         set_field(screen, "expr", "[x*y, sin(x) + y**2]")
@@ -137,7 +137,7 @@ async def test_eigen_malformed_matrix_is_shown_next_to_the_field(app):
         set_field(screen, "matrix", "[[1,2],[3]]")
         await compute(pilot, "eigen")
         assert "ragged" in error_of(screen, "matrix")
-        assert not screen.running and screen.handle is None and no_runs(app)
+        assert not screen.running and screen.run_dir is None and no_runs(app)
         set_field(screen, "matrix", MALICIOUS)
         await compute(pilot, "eigen")
         assert "not allowed" in error_of(screen, "matrix") and no_runs(app)

@@ -87,7 +87,7 @@ async def test_invalid_values_are_shown_next_to_their_fields_and_nothing_starts(
         set_field(screen, "tf32", "maybe")
         await pilot.press("s")
         await pilot.pause()
-        assert not screen.running and screen.handle is None
+        assert not screen.running and screen.run_dir is None
         assert "Matrix size 0 is not positive" in error_of(screen, "sizes")
         assert "between 1 and 1000" in error_of(screen, "rounds")
         assert "Unknown dtype 'int7'" in error_of(screen, "dtype")

@@ -1,0 +1,197 @@
+"""Benchmark: the app as a user feels it, driven in a real terminal (tmux).
+
+    .venv/bin/python bench/app_session.py [--epochs 3] [--rounds 2]
+
+In one run, on the real Fashion-MNIST, interleaved so that both sides see the same machine:
+- epoch time in the app against headless (`fmnist-tui run train`), same settings: the
+  median epoch of each trainer (its first epoch, which pays for tracing, left out), and
+  their ratio;
+- key → screen painted from launch through a training: every screen switch's latency,
+  measured as `shared/tools/keytime` does (send the key, poll the pane every 20 ms for a
+  text only the new screen shows), with p50, p95 and max;
+- the UI process's peak resident memory (VmHWM), and whether TensorFlow is mapped in it;
+- the original Jacobian from the app (`s` → "✓ match"), once the app has been open a while.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+HOME = "the Fashion-MNIST deep-learning workbench"
+SCREENS = [("1", "Batch size"), ("2", "Rounds"), ("5", "duration"), ("3", "Expression"), ("4", "Matrix")]
+
+
+class Terminal:
+    """The app in a detached tmux session of 120×35, as a user over SSH would have it."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.name = f"fmnist-bench-{os.getpid()}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "35", "-c", str(cwd),
+                        *[f"-e{k}={v}" for k, v in env.items()], str(BIN / "fmnist-tui")], check=True)
+        self.pid = int(subprocess.run(["tmux", "display-message", "-p", "-t", self.name, "#{pane_pid}"],
+                                      check=True, capture_output=True, text=True).stdout)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> float | None:
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            if text in self.screen():
+                return time.perf_counter() - start
+            time.sleep(0.02)
+        return None
+
+    def key(self, key: str, text: str, timeout: float = 6.0) -> float | None:
+        """Milliseconds from sending `key` to `text` on the screen (None: not within `timeout`)."""
+        start = time.perf_counter()
+        subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+        while time.perf_counter() - start < timeout:
+            if text in self.screen():
+                return (time.perf_counter() - start) * 1000
+            time.sleep(0.02)
+        return None
+
+    def peak_rss(self) -> tuple[int, bool]:
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        peak = next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
+        tensorflow = "libtensorflow" in Path(f"/proc/{self.pid}/maps").read_text()
+        return peak, tensorflow
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def epoch_seconds(summary: dict[str, Any]) -> dict[str, float]:
+    """Each model's median epoch, its first (tracing, compilation) left out."""
+    return {name: statistics.median(e["seconds"] for e in record["epochs"][1:] or record["epochs"])
+            for name, record in summary["models"].items()}
+
+
+def newest_summary(runs: Path, task: str, after: set[str]) -> Path | None:
+    found = sorted(p for p in runs.glob(f"*-{task}*") if p.name not in after)
+    return found[-1] / "summary.json" if found else None
+
+
+def wait_until_done(path: Path, timeout: float = 1800) -> dict[str, Any]:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            summary = json.loads(path.read_text())
+            if summary.get("status") != "running":
+                return summary
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(path)
+
+
+def headless_round(cwd: Path, env: dict[str, str]) -> dict[str, float]:
+    before = {p.name for p in (cwd / "runs").glob("*")}
+    subprocess.run([str(BIN / "fmnist-tui"), "run", "train"], cwd=cwd, env={**os.environ, **env}, check=True,
+                   capture_output=True)
+    summary = json.loads(newest_summary(cwd / "runs", "train", before).read_text())
+    return epoch_seconds(summary)
+
+
+def app_round(cwd: Path, env: dict[str, str], latencies: list[float]) -> tuple[dict[str, float], dict[str, Any]]:
+    terminal = Terminal(cwd, env)
+    try:
+        assert terminal.wait_for(HOME, 30) is not None, "the app did not start"
+        latencies.append(terminal.key("1", "Batch size"))
+        before = {p.name for p in (cwd / "runs").glob("*")}
+        terminal.key("s", "started", timeout=30)
+        path = None
+        while path is None:
+            path = newest_summary(cwd / "runs", "train", before)
+            time.sleep(0.1)
+        while json.loads(path.read_text()).get("status") == "running":  # keys while it trains
+            for key, text in SCREENS:
+                latencies.append(terminal.key("escape", HOME))
+                latencies.append(terminal.key(key, text))
+                time.sleep(0.3)
+        summary = wait_until_done(path)
+        extra: dict[str, Any] = {}
+        latencies.append(terminal.key("escape", HOME))
+        time.sleep(15)  # the app has been open a while: its spare worker is warm again
+        latencies.append(terminal.key("3", "Expression"))
+        jacobian = terminal.key("s", "✓ match · run", timeout=30)
+        extra["jacobian_ms"] = jacobian
+        extra["peak_rss_bytes"], extra["tensorflow_in_ui"] = terminal.peak_rss()
+        return epoch_seconds(summary), extra
+    finally:
+        terminal.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run(epochs: int = 3, rounds: int = 2) -> dict[str, Any]:
+    env = {"FMNIST_TRAIN_EPOCHS": str(epochs), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    latencies: list[float | None] = []
+    app, headless, extras = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = Path(tmp)
+        env["XDG_CACHE_HOME"] = str(cwd / "cache")
+        for _ in range(rounds):
+            headless.append(headless_round(cwd, env))
+            seconds, extra = app_round(cwd, env, latencies)
+            app.append(seconds)
+            extras.append(extra)
+    measured = [v for v in latencies if v is not None]
+    models = list(headless[0])
+    report: dict[str, Any] = {
+        "epochs": epochs, "rounds": rounds,
+        "headless_seconds": {m: statistics.median(r[m] for r in headless) for m in models},
+        "app_seconds": {m: statistics.median(r[m] for r in app) for m in models},
+        "keys": len(latencies), "keys_missed": len(latencies) - len(measured),
+        "key_ms_p50": statistics.median(measured), "key_ms_p95": percentile(measured, 0.95), "key_ms_max": max(measured),
+        "ui_peak_rss_bytes": max(e["peak_rss_bytes"] for e in extras),
+        "tensorflow_in_ui": any(e["tensorflow_in_ui"] for e in extras),
+        "jacobian_ms": [e["jacobian_ms"] for e in extras],
+    }
+    report["ratio"] = {m: report["app_seconds"][m] / report["headless_seconds"][m] for m in models}
+    return report
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = ["| trainer | headless s/epoch | in the app s/epoch | app ÷ headless | target |",
+             "| :--- | ---: | ---: | ---: | ---: |"]
+    for model, ratio in report["ratio"].items():
+        lines.append(f"| {model} | {report['headless_seconds'][model]:.2f} | {report['app_seconds'][model]:.2f} | "
+                     f"{ratio:.3f}× | ≤ 1.10× |")
+    jacobian = ", ".join("—" if v is None else f"{v:.0f}" for v in report["jacobian_ms"])
+    lines += ["", "| measure | value | target |", "| :--- | ---: | ---: |",
+              f"| key → screen painted, p50 / p95 / max ({report['keys']} keys, {report['keys_missed']} missed) | "
+              f"{report['key_ms_p50']:.0f} / {report['key_ms_p95']:.0f} / {report['key_ms_max']:.0f} ms | p95 ≤ 150 ms |",
+              f"| UI process peak RSS | {report['ui_peak_rss_bytes'] / 2**20:.0f} MB | ≤ 300 MB |",
+              f"| TensorFlow loaded in the UI process | {'yes' if report['tensorflow_in_ui'] else 'no'} | no |",
+              f"| original Jacobian from the app, `s` → ✓ (per round) | {jacobian} ms | ≤ 1500 ms |"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    report = run(args.epochs, args.rounds)
+    print(table(report))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
