@@ -9,6 +9,7 @@ the same host. Pure asyncio, no TensorFlow: this is how the app and `attach` wat
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from pathlib import Path
 from typing import AsyncIterator
@@ -64,12 +65,20 @@ def _interrupted(run_dir: Path, reader: JournalReader) -> list[Event] | None:
     return events + [interrupted_event(run_dir, summary)]
 
 
+LOW_SPACE_BYTES = 256 * 1024  # below this, a worker that vanished most likely could not write
+
+
 def interrupted_event(run_dir: Path, summary: dict) -> RunInterrupted:
     worker = summary.get("worker") if isinstance(summary.get("worker"), dict) else {}
     run_id = run_dir.name
     hint = f"Resume it with: fmnist-tui run train --resume {run_id}" if summary.get("task") == "train" else \
         "Start it again."
-    return RunInterrupted(
-        error=f"The worker of run {run_id} (pid {worker.get('pid', '?')}) ended without finishing the run.",
-        hint=hint, summary={**summary, "status": "interrupted"}, summary_path=run_dir / SUMMARY_MD,
-    )
+    error = f"The worker of run {run_id} (pid {worker.get('pid', '?')}) ended without finishing the run."
+    try:
+        if shutil.disk_usage(run_dir).free < LOW_SPACE_BYTES:
+            error = f"No space left on device while writing {run_dir}: its worker could not record the ending."
+            hint = "Free some space; what is on disk is still valid. " + hint
+    except OSError:
+        pass
+    return RunInterrupted(error=error, hint=hint, summary={**summary, "status": "interrupted"},
+                          summary_path=run_dir / SUMMARY_MD)

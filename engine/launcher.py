@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from typing import Any, Callable, Mapping
 from .errors import FmnistError
 from .liveness import live_status, now_iso, pid_alive, process_start, worker_record
 from .runner import check_output_dir, claim_run_dir
-from .summaries import SUMMARY_JSON, SUMMARY_MD, atomic_write_text, to_json
+from .summaries import SUMMARY_JSON, ResultsWriteError, atomic_write_text, to_json, write_summary
 
 WORKER_MODULE = "fmnist_tui.engine.worker"
 WORKER_LOG = "worker.log"
@@ -106,21 +107,32 @@ def launch(
         run_id, run_dir = claim_run_dir(task, runs_dir)
     process = pool.take() if pool is not None else None
     if process is None:
-        process = start_worker(stderr_path=run_dir / WORKER_LOG)
+        process = start_worker(stderr_path=run_dir / WORKER_LOG if resume_dir is None else None)
     spec = RunSpec(task, dict(options), runs_dir, run_id, run_dir, resume=resume_dir is not None)
-    if resume_dir is not None:
-        mark_resuming(run_dir, process.pid)
-    else:
-        write_first_summary(spec, process.pid)
     try:
+        if resume_dir is not None:
+            mark_resuming(run_dir, process.pid)
+        else:
+            write_first_summary(spec, process.pid)
         assert process.stdin is not None
         process.stdin.write((spec.to_json() + "\n").encode())
         process.stdin.close()
-    except (BrokenPipeError, OSError) as exc:
+    except (FmnistError, OSError) as exc:
+        _abandon(process, None if resume_dir is not None else run_dir)
+        if isinstance(exc, FmnistError):
+            raise
         raise FmnistError(f"The worker process for run {run_id} did not start ({exc}).",
                           f"See {run_dir / WORKER_LOG}.") from None
     _children.append(process)
     return LaunchedRun(run_id, run_dir, process.pid, process)
+
+
+def _abandon(process: subprocess.Popen, run_dir: Path | None) -> None:
+    """A launch that failed before its worker had a task: nothing ran, so nothing is kept."""
+    process.kill()
+    process.wait()
+    if run_dir is not None:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def write_first_summary(spec: RunSpec, pid: int) -> None:
@@ -131,8 +143,7 @@ def write_first_summary(spec: RunSpec, pid: int) -> None:
         "finished_at": None, "seconds_total": None, "config": spec.options, "environment": {},
         "worker": worker_record(pid),
     }
-    atomic_write_text(spec.run_dir / SUMMARY_JSON, to_json(summary))
-    atomic_write_text(spec.run_dir / SUMMARY_MD, f"# Run {spec.run_id} ({spec.task})\n\nStarting…\n")
+    write_summary(spec.run_dir, summary, f"# Run {spec.run_id} ({spec.task})\n\n**Status:** running (starting)\n")
 
 
 def mark_resuming(run_dir: Path, pid: int) -> None:
@@ -140,7 +151,10 @@ def mark_resuming(run_dir: Path, pid: int) -> None:
     summary.update(status="running", finished_at=None, worker=worker_record(pid))
     summary.pop("error", None)
     summary.pop("hint", None)
-    atomic_write_text(run_dir / SUMMARY_JSON, to_json(summary))
+    try:
+        atomic_write_text(run_dir / SUMMARY_JSON, to_json(summary))
+    except OSError as exc:
+        raise ResultsWriteError(run_dir / SUMMARY_JSON, exc) from None
 
 
 def read_summary(run_dir: Path) -> dict[str, Any] | None:

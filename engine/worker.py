@@ -239,7 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     stop.idle = False
     spec = RunSpec.from_json(line)
     assert spec.run_dir is not None
-    redirect_output(spec.run_dir / WORKER_LOG)
+    try:
+        redirect_output(spec.run_dir / WORKER_LOG)
+    except OSError:  # a full disk or a read-only directory: the run itself will say so
+        pass
     return run_spec(spec, stop)
 
 

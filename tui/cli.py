@@ -219,7 +219,6 @@ def run_task(args: argparse.Namespace) -> int:
     from fmnist_tui.engine.runner import check_output_dir
 
     from .headless import EXIT_FAILED, EXIT_USAGE, run_headless
-    from .native_stderr import native_stderr_to
 
     module = args.command_module
     error_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -245,16 +244,18 @@ def run_task(args: argparse.Namespace) -> int:
         from .run_commands import resume_training
 
         return resume_training(args, runs_dir)
-    if getattr(args, "detach", False):
-        from .run_commands import start_detached
+    try:
+        if getattr(args, "detach", False):
+            from .run_commands import start_detached
 
-        return start_detached(task, runs_dir)
-    with native_stderr_to(Path(args.logs) / "fmnist-tui.log") as real_stderr:
+            return start_detached(task, runs_dir)
         console = Console(highlight=False, soft_wrap=True)
-        error_console = Console(file=real_stderr, highlight=False, soft_wrap=True)
         if hasattr(module, "run"):  # a command of several tasks (`run all`)
             return module.run(task, runs_dir, console, error_console)
         return run_headless(task, runs_dir, module.Renderer(console, error_console))
+    except FmnistError as exc:  # the run could not even start (a full disk, say)
+        error_console.print(f"fmnist-tui run {module.NAME}: error: {exc}", markup=False)
+        return EXIT_FAILED
 
 
 def run_app(args: argparse.Namespace) -> int:

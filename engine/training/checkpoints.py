@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import FmnistError
+from ..summaries import ResultsWriteError
 
 CHECKPOINT_DIR = "checkpoints"
 
@@ -43,14 +44,18 @@ class ModelCheckpoint:
     def save(self, rows: Sequence[dict[str, Any]]) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(exist_ok=True)
         arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(self.variables)}
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with open(tmp, "wb") as handle:
-            np.savez(handle, rows=np.array(json.dumps(list(rows))), **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            with open(tmp, "wb") as handle:
+                np.savez(handle, rows=np.array(json.dumps(list(rows))), **arrays)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ResultsWriteError(self.path, exc) from None
 
     def restore(self) -> list[dict[str, Any]]:
         """Load the saved values into the tracked variables; returns the completed epochs' rows."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..events import BatchProgress, EpochEnded, EpochStarted, Event, ModelResumed, Throttle
+from ..summaries import ResultsWriteError
 from .checkpoints import ModelCheckpoint
 
 BATCH_EVENT_INTERVAL = 0.05  # seconds: at most ~20 progress events per second per model
@@ -134,8 +135,13 @@ class ModelReporter:
             "seconds_per_sample": seconds / self.samples,
         }
         # The state first: a kill between the two leaves a checkpoint one epoch ahead of the
-        # summary, and the checkpoint carries that epoch's row.
-        self.checkpoint.save([*self._record["epochs"], row])
+        # summary, and the checkpoint carries that epoch's row. If the state cannot be saved
+        # (a full disk), the epoch is still recorded, then the run stops.
+        unsaved: ResultsWriteError | None = None
+        try:
+            self.checkpoint.save([*self._record["epochs"], row])
+        except ResultsWriteError as exc:
+            unsaved = exc
         self._record["epochs"].append(row)
         self._record.update(model_totals(self._record["epochs"], self.samples))
         if self._tensorboard is not None:
@@ -143,6 +149,8 @@ class ModelReporter:
         self._emit(EpochEnded(model=self.model, epoch=self._epoch, epochs=self.epochs, logs=dict(row)))
         if self._on_epoch is not None:
             self._on_epoch()
+        if unsaved is not None:
+            raise unsaved
         return row
 
     def close(self, status: str) -> None:
