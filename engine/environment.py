@@ -65,9 +65,13 @@ def describe_quickly() -> dict[str, Any]:
             names.append(tf.config.experimental.get_device_details(gpu).get("device_name") or gpu.name)
         except Exception:
             names.append(gpu.name)
+    build = dict(tf.sysconfig.get_build_info())
     return {
         "tensorflow": tf.__version__,
         "cpu_count": cpu_count(),
+        "cuda_build": bool(build.get("is_cuda_build", False)),
+        "cuda_version": build.get("cuda_version"),
+        "cudnn_version": build.get("cudnn_version"),
         "gpus": [{"name": gpu.name, "device_name": name} for gpu, name in zip(gpus, names)],
     }
 
