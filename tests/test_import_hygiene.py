@@ -65,3 +65,31 @@ def test_help_does_not_import_tensorflow():
     )
     assert result.returncode == 0 and "fmnist-tui" in result.stdout
     assert "tensorflow" not in result.stderr and "textual" not in result.stderr
+
+
+APP_RUNS_A_TASK = """
+import asyncio, sys
+from fmnist_tui.tui.app import make_app
+
+async def main():
+    app = make_app(runs_dir="runs", logs_dir="logs", describe_environment=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("s")
+        for _ in range(1200):
+            await pilot.pause(0.05)
+            if app.screen.summary is not None:
+                break
+        print("status", app.screen.summary.get("status"))
+        print("ui-has-tensorflow", "tensorflow" in sys.modules, "keras" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_the_app_runs_a_task_without_importing_tensorflow(tmp_path):
+    out = subprocess.run([sys.executable, "-c", APP_RUNS_A_TASK], capture_output=True, text=True, timeout=180,
+                         cwd=tmp_path, check=True).stdout
+    assert "status completed" in out
+    assert "ui-has-tensorflow False False" in out

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+
+from .screens.too_small import fit_to_terminal
 
 _START = time.perf_counter()
 
@@ -125,6 +127,18 @@ class FmnistApp(App[None]):
     def on_ready(self) -> None:
         self.startup_seconds = time.perf_counter() - _START
         self.log(f"first frame after {self.startup_seconds:.2f} s")
+        self.preload_screens()
+
+    @work(thread=True, exclusive=True, group="preload", exit_on_error=False)
+    def preload_screens(self) -> None:
+        """Import the task screens' modules (~0.2–1 s each) before they are first opened."""
+        for target in TASK_SCREENS.values():
+            module_name = target.split(":")[0]
+            if find_spec(f"{__package__}.screens.{module_name}") is not None:
+                import_module(f"{__package__}.screens.{module_name}")
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit_to_terminal(self, event.size)  # stacked layout classes; below the minimum, one message
 
     def on_unmount(self) -> None:
         if self.spare_pool is not None:

@@ -15,8 +15,6 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
-
 from ..errors import FmnistError
 from ..summaries import ResultsWriteError
 
@@ -44,6 +42,8 @@ class ModelCheckpoint:
     def save(self, rows: Sequence[dict[str, Any]]) -> None:
         if self.path is None:
             return
+        import numpy as np
+
         arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(self.variables)}
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         try:
@@ -62,6 +62,8 @@ class ModelCheckpoint:
         if not self.exists():
             return []
         assert self.path is not None
+        import numpy as np
+
         try:
             with np.load(self.path, allow_pickle=False) as archive:
                 rows = json.loads(str(archive["rows"]))
