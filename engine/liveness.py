@@ -24,28 +24,28 @@ def host_name() -> str:
     return socket.gethostname()
 
 
-def process_start(pid: int) -> int | None:
-    """The start time of process `pid` in clock ticks since boot (Linux), or None if unknown."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields 3… of `/proc/<pid>/stat` (Linux), or None when there is no such process."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             stat = handle.read().decode("ascii", "replace")
     except OSError:
         return None
     # The command name (field 2) may hold spaces and parentheses: split after its last ")".
-    fields = stat[stat.rfind(")") + 2 :].split()
+    return stat[stat.rfind(")") + 2 :].split()
+
+
+def process_start(pid: int) -> int | None:
+    """The start time of process `pid` in clock ticks since boot (Linux), or None if unknown."""
+    fields = _stat_fields(pid)
     try:
-        return int(fields[19])  # field 22 of proc(5), counted from field 3
+        return int(fields[19]) if fields else None  # field 22 of proc(5)
     except (IndexError, ValueError):
         return None
 
 
 def _process_state(pid: int) -> str | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read().decode("ascii", "replace")
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2 :].split()
+    fields = _stat_fields(pid)
     return fields[0] if fields else None
 
 
