@@ -1,15 +1,15 @@
-"""Runs a task in a worker thread and publishes its events as an async stream.
+"""Runs a task to its end and turns whatever happens into one terminal event and a summary.
 
 A task is an object with a `name`, a `config_dict()`, a `run(ctx)` method that does the
 blocking work and emits events through `ctx`, and a `render_markdown(summary)` method.
-The runner owns everything tasks have in common: the run directory, the environment
-record, checkpointed summaries, and turning success, cancellation and failure into one
-terminal event with a summary on disk.
+The runner owns everything tasks have in common: the run directory (claimed atomically),
+the environment record, checkpointed summaries, and turning success, cancellation and
+failure into one terminal event with a summary on disk. In the product it runs inside a
+worker process (`worker.py`); tests also call it in-process (`run_collecting`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as _dt
 import errno
 import json
@@ -21,10 +21,10 @@ import time
 import traceback
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, ClassVar
+from typing import Any, Callable, ClassVar
 
 from .errors import ConfigError, FmnistError
-from .events import Event, RunCancelled, RunFailed, RunFinished, RunStarted, is_terminal
+from .events import Event, RunCancelled, RunFailed, RunFinished, RunStarted
 from .summaries import SUMMARY_JSON, SUMMARY_MD, ResultsWriteError, atomic_write_text, to_json, write_summary
 
 log = logging.getLogger(__name__)
@@ -339,55 +339,6 @@ def _finish_safely(ctx: RunContext, status: str, error: str | None = None, hint:
     except Exception:  # the summary itself could not be written (disk full…): still end the run
         log.debug("could not write the final summary of run %s", ctx.run_id, exc_info=True)
         return None
-
-
-class RunHandle:
-    """A task running in its own thread; iterate `events()` from an asyncio loop."""
-
-    def __init__(self, task: Task, runs_dir: Path | None, loop: asyncio.AbstractEventLoop) -> None:
-        self.task = task
-        self.runs_dir = runs_dir
-        self.token = CancelToken()
-        self._loop = loop
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._thread = threading.Thread(target=self._work, name=f"fmnist-{task.name}", daemon=True)
-        self.terminal: Event | None = None
-
-    def _emit(self, event: Event) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
-        except RuntimeError:  # the loop has closed (the app quit): nobody is listening
-            pass
-
-    def _work(self) -> None:
-        self.terminal = execute(self.task, self._emit, self.token, self.runs_dir)
-
-    def start(self) -> "RunHandle":
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self.token.cancel()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    async def events(self) -> AsyncIterator[Event]:
-        """Every event of the run, in order, ending with the terminal one."""
-        while True:
-            event = await self._queue.get()
-            yield event
-            if is_terminal(event):
-                return
-
-
-def start_run(task: Task, runs_dir: Path | None) -> RunHandle:
-    """Start `task` in a worker thread; call from a coroutine running on the consumer's loop."""
-    return RunHandle(task, runs_dir, asyncio.get_running_loop()).start()
 
 
 def run_collecting(task: Task, runs_dir: Path | None, token: CancelToken | None = None) -> list[Event]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, FmnistError
-from .events import Event, RunCancelled, RunFailed, RunFinished
+from .events import Event, RunCancelled, RunFinished
 from .journal import JournalWriter, journal_path
 from .launcher import WORKER_LOG, WORKER_SIGNALS, RunSpec, read_summary
 from .liveness import HEARTBEAT_SECONDS, worker_record

@@ -14,7 +14,7 @@ from fmnist_tui.engine.events import (
     BatchProgress, EpochEnded, EpochStarted, Log, ModelFinished, RunCancelled, RunFailed,
     RunFinished, RunStarted, Throttle,
 )
-from fmnist_tui.engine.runner import CancelToken, Task, run_collecting, start_run
+from fmnist_tui.engine.runner import CancelToken, Task, run_collecting
 from fmnist_tui.engine.summaries import atomic_write_text, markdown_table
 from fmnist_tui.engine.training.config import TrainConfig
 from fmnist_tui.engine.training.task import TrainTask
@@ -167,24 +167,6 @@ def test_unexpected_error_becomes_run_failed_with_traceback_file(tmp_path):
     run_dir = failed.summary_path.parent
     assert "Traceback" in (run_dir / "error.log").read_text()
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "failed"
-
-
-async def test_async_stream_delivers_every_event_then_stops(small_data, tmp_path):
-    handle = start_run(train_task(small_data, epochs=1), tmp_path / "runs")
-    seen = [event async for event in handle.events()]
-    assert isinstance(seen[0], RunStarted) and isinstance(seen[-1], RunFinished)
-    handle.join(5)
-    assert not handle.running
-
-
-async def test_async_stream_cancel(small_data, tmp_path):
-    handle = start_run(train_task(small_data, epochs=1000, batch_size=8), tmp_path / "runs")
-    seen = []
-    async for event in handle.events():
-        seen.append(event)
-        if isinstance(event, EpochEnded):
-            handle.cancel()
-    assert isinstance(seen[-1], RunCancelled)
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
