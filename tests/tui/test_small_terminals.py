@@ -147,3 +147,15 @@ async def test_a_screen_opened_wide_stacks_when_the_terminal_narrows_while_it_is
         assert await open_screen(pilot, "1", ClassifierScreen) is screen
         main = region_of(screen, "#train-main")
         assert main.width >= 76 and region_of(screen, "#train-form").bottom <= main.y
+
+
+async def test_a_screen_under_the_message_gets_the_layout_of_the_size_it_comes_back_at(app):
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await open_screen(pilot, "4", EigenScreen)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause()
+        assert app.screen is screen
+        assert region_of(screen, ".calc-form").right <= region_of(screen, ".calc-main").x  # side by side again

@@ -39,8 +39,13 @@ def too_small_message(size: Size) -> str:
 
 def fit_to_terminal(app: App, size: Size) -> None:
     """Set the layout classes for `size`, then show or take away the too-small message."""
-    app.set_class(size.width < STACK_BELOW_WIDTH, "-stacked")
-    app.set_class(size.height < SHORT_BELOW_HEIGHT, "-short")
+    classes = {"-stacked": size.width < STACK_BELOW_WIDTH, "-short": size.height < SHORT_BELOW_HEIGHT}
+    if any(app.has_class(name) != wanted for name, wanted in classes.items()):
+        app.update_classes(classes, animate=False)
+        # Textual restyles only the visible screens, and popping the message does not
+        # restyle the screen it uncovers: without this it would come back in the old layout.
+        for screen in app.screen_stack[:-1]:
+            screen.update_node_styles(animate=False)
     # Deferred: at start-up the first resize comes before any screen exists, and a burst
     # of resizes settles on the last size (the check reads the app's size when it runs).
     app.call_after_refresh(_check_size, app)
