@@ -165,5 +165,6 @@ class TaskScreen(Screen[None]):
                     self.run_started(event)
                 self.show_event(event)
         finally:
-            self.running = False
+            if self.run_dir == run_dir:  # not when it was replaced by attaching to another run
+                self.running = False
             self.app.run_ended()
