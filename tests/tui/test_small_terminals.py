@@ -5,6 +5,7 @@ tested: no run is started."""
 from __future__ import annotations
 
 import pytest
+from rich.text import Text
 from textual.widgets import Button, Footer, Input
 
 from fmnist_tui.tui.app import make_app
@@ -15,6 +16,7 @@ from fmnist_tui.tui.screens.help import HelpModal
 from fmnist_tui.tui.screens.home import HomeScreen
 from fmnist_tui.tui.screens.jacobian import JacobianScreen
 from fmnist_tui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from fmnist_tui.tui.widgets.calculus import plain_text
 
 MINIMUM = (MIN_WIDTH, MIN_HEIGHT)
 
@@ -111,6 +113,14 @@ async def test_at_the_minimum_the_eigen_verdict_does_not_crowd_the_status_line(a
         assert not badge.overlaps(status) and not badge.overlaps(footer) and not status.overlaps(footer)
         assert status.width >= len("Ready. Press s to compute."), status  # one line, not 6 columns
         assert region_of(screen, "#calc-results").height >= 5
+        # a finished run's status (as the screen words it) shows whole beside the verdict
+        status_text = (
+            "✓ match · run 20261129-084223-eigen\nλ = 1, 5 (tf.linalg.eigh)\n"
+            "Summary: runs/20261129-084223-eigen/summary.md"
+        )
+        screen.set_status(status_text)
+        await pilot.pause()
+        assert len(plain_text(Text(status_text), width=status.width).splitlines()) <= status.height
         # the size the issue reported (60×15) is below the minimum: the message, not the layout
         await pilot.resize_terminal(60, 15)
         await pilot.pause()
