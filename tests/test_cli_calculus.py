@@ -81,6 +81,26 @@ def test_bad_input_is_one_line_and_exit_code_2(args, message, capsys, tmp_path):
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
+SQRT_4X4 = "[[sqrt(2),sqrt(3),sqrt(5),sqrt(7)],[sqrt(11),sqrt(13),sqrt(17),sqrt(19)],[sqrt(23),sqrt(29),sqrt(31),sqrt(37)],[1,2,3,4]]"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["jacobian", "--expr", "x**x**x**x", "--at", "1,3"], "--at: f at x = 3 is too large to evaluate"),
+        (["jacobian", "--expr", "x**1000", "--at", "0.1234567"], "--at: f at x = 1234567/10000000 cannot be computed exactly"),
+        (["eigen", "--matrix", SQRT_4X4], "--matrix: Exact eigenvalues of a matrix with irrational entries"),
+    ],
+)
+def test_input_sympy_could_not_finish_is_refused_at_once(args, message, tmp_path):
+    """These used to run for ever (Ctrl-C ignored) or crash; a subprocess so that a hang fails the test."""
+    result = run_cli("run", *args, "--out", str(tmp_path / "runs"), "--logs", str(tmp_path / "logs"), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
 def test_jacobian_original_example(tmp_path, capsys):
     assert run_main(tmp_path, "jacobian", "--expr", "3*x**2 + 2*x + 3", "--at", "1,3") == 0
     out = capsys.readouterr().out

@@ -179,26 +179,30 @@ def _check_exact_cost(rows: list[list[Any]]) -> None:
     if irrational and n > MAX_IRRATIONAL_SIZE:
         raise ConfigError(
             "matrix",
-            f"Exact eigenvalues of a matrix with irrational entries (such as {abbreviate(sympy.sstr(irrational[0]), 30)}) "
-            f"are computed up to {MAX_IRRATIONAL_SIZE}×{MAX_IRRATIONAL_SIZE}; this one is {n}×{n}.",
+            "Exact eigenvalues of a matrix with irrational entries (such as "
+            f"{abbreviate(sympy.sstr(irrational[0]), 30)}) are computed up to {MAX_IRRATIONAL_SIZE}×{MAX_IRRATIONAL_SIZE}; this one is {n}×{n}.",
             "Use rational entries (decimals are fine) or a smaller matrix.",
         )
     parts = sum(1 for e in irrational for _ in sympy.preorder_traversal(e))
     if n > 1 and parts > MAX_IRRATIONAL_PARTS:
         raise ConfigError(
             "matrix",
-            f"The irrational entries are too complex for exact eigenvalues ({parts} parts; the limit is {MAX_IRRATIONAL_PARTS}).",
+            f"The irrational entries are too complex for exact eigenvalues ({parts} parts; "
+            f"the limit is {MAX_IRRATIONAL_PARTS}).",
             "Use simpler entries, or rational approximations (decimals are fine).",
         )
     # The characteristic polynomial's coefficients hold about as many digits as all entries together.
     try:
         digits = sum(exact_digits(e) for e in entries) + math.log10(math.factorial(n))
     except BoundError as exc:
-        raise ConfigError("matrix", f"An entry of the matrix cannot be used exactly: {exc.reason}.", "Use smaller numbers.") from None
+        raise ConfigError(
+            "matrix", f"An entry of the matrix cannot be used exactly: {exc.reason}.", "Use smaller numbers."
+        ) from None
     if digits > MAX_EXACT_DIGITS:
         raise ConfigError(
             "matrix",
-            f"The entries hold too many digits for exact eigenvalues (about {digits:,.0f} in all; the limit is {MAX_EXACT_DIGITS:,}).",
+            f"The entries hold too many digits for exact eigenvalues (about {digits:,.0f} in all; "
+            f"the limit is {MAX_EXACT_DIGITS:,}).",
             "Use shorter numbers, e.g. decimals with fewer digits or a common denominator.",
         )
 

@@ -198,17 +198,7 @@ def parse_problem(expression: str, point: str, variables: str | None = None) -> 
             )
     if len(symbols) > MAX_VARIABLES:
         raise ConfigError("vars", f"Too many variables (the limit is {MAX_VARIABLES}).", "Use fewer variables.")
-    try:
-        values = parse_vector(point, what="point")
-    except ExpressionError as exc:
-        raise in_field("at", exc) from None
-    for i, v in enumerate(values, 1):
-        try:
-            c = safe_complex(v)
-        except ValueError as exc:
-            raise ConfigError("at", f"Value {i} of the point ({v}) is not a finite number: {exc}.", "Use finite numbers.") from None
-        if abs(c.imag) > 0:
-            raise ConfigError("at", f"Value {i} of the point ({v}) is not real.", "Use real numbers.")
+    values = _parse_point(point)
     elementwise = not is_list and len(symbols) == 1
     names = ", ".join(s.name for s in symbols)
     if elementwise:
@@ -234,6 +224,22 @@ def parse_problem(expression: str, point: str, variables: str | None = None) -> 
     return problem
 
 
+def _parse_point(point: str) -> list[Any]:
+    """The point's exact values; each must be a finite real number."""
+    try:
+        values = parse_vector(point, what="point")
+    except ExpressionError as exc:
+        raise in_field("at", exc) from None
+    for i, v in enumerate(values, 1):
+        try:
+            c = safe_complex(v)
+        except ValueError as exc:
+            raise ConfigError("at", f"Value {i} of the point ({v}) is not a finite number: {exc}.", "Use finite numbers.") from None
+        if abs(c.imag) > 0:
+            raise ConfigError("at", f"Value {i} of the point ({v}) is not real.", "Use real numbers.")
+    return values
+
+
 def _check_bounded_at_point(problem: JacobianProblem) -> None:
     """Refuse a point where f cannot be evaluated exactly in bounded time and size.
 
@@ -245,7 +251,8 @@ def _check_bounded_at_point(problem: JacobianProblem) -> None:
         checks = [("f", f, {x: v}, f"{x} = {sympy.sstr(v)}") for v in problem.point]
     else:
         subs, at = dict(zip(problem.variables, problem.point)), problem.point_text()
-        labels = ["f"] if len(problem.components) == 1 else [f"Component {i} of f" for i in range(1, len(problem.components) + 1)]
+        count = len(problem.components)
+        labels = ["f"] if count == 1 else [f"Component {i} of f" for i in range(1, count + 1)]
         checks = [(label, f, subs, at) for label, f in zip(labels, problem.components)]
     for label, f, subs, at in checks:
         try:

@@ -474,7 +474,7 @@ class _Parser:
                 raise ExpressionError(
                     f"A number in the {self.what} is too large (beyond 1e300).", "Use smaller numbers."
                 )
-        if getattr(expr, "is_Rational", False) and _fraction_digits(Fraction(int(expr.p), int(expr.q))) > MAX_EXACT_DIGITS:
+        if getattr(expr, "is_Rational", False) and exact_digits(expr) > MAX_EXACT_DIGITS:
             raise ExpressionError(
                 f"A number in the {self.what} is too long to hold exactly (more than {MAX_EXACT_DIGITS} digits).",
                 "Use shorter numbers or smaller powers.",
