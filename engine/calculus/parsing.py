@@ -12,6 +12,11 @@ without being computed) and of every constant sub-expression (checked in floatin
 Every rejection is an `ExpressionError` whose message says what was wrong and whose hint
 says what to do instead.
 
+`bounded_value` decides, before anything is evaluated exactly, whether SymPy can evaluate an
+expression at a point in bounded time and size (x**x**x**x at 3 would mean 3**(3**27)): it
+walks the tree in 64-bit precision and refuses values beyond 1e300 and exact numbers beyond
+MAX_EXACT_DIGITS digits. The parser applies it to constant powers as they are built.
+
 SymPy is imported lazily, inside the functions that build objects.
 """
 
