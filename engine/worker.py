@@ -229,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             sys.stdout.write(json.dumps(environment) + "\n")
             sys.stdout.flush()
-        except (BrokenPipeError, OSError):
-            return 0
+        except OSError:  # the app has gone; a task it handed over may still be waiting on stdin
+            pass
         if "error" in environment:
             return 1
     line = sys.stdin.readline()
