@@ -101,15 +101,15 @@ def test_decoding_refuses_what_the_encoder_never_writes():
 
 def test_a_reader_skips_a_torn_last_line_until_it_is_complete_and_flags_a_damaged_one(tmp_path):
     path = tmp_path / "events.jsonl"
-    first, second = Log("one"), Log("two")
-    path.write_text(event_line(first) + "\n" + "{not json\n" + event_line(second)[:20])
+    first, second = event_line(Log("one")), event_line(Log("two"))
+    path.write_text(first + "\n" + "{not json\n" + second[:20])
     reader = JournalReader(path)
     events = reader.read()
     assert [type(e) for e in events] == [Log, Log] and events[0].message == "one"
     assert "damaged line" in events[1].message and reader.damaged_lines == 1
     assert reader.read() == []  # the torn line is not read as an event
     with open(path, "a") as handle:
-        handle.write(event_line(second)[20:] + "\n")
+        handle.write(second[20:] + "\n")
     assert [e.message for e in reader.read()] == ["two"]
 
 
