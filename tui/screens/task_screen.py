@@ -92,7 +92,7 @@ class TaskScreen(Screen[None]):
         try:
             runs_dir = check_output_dir(self.app.settings.runs_dir)
         except ConfigError as exc:
-            self.notify(str(exc), severity="error", title="Cannot save runs")
+            self.notify(str(exc), severity="error", title="Cannot save runs", markup=False)
             return
         self._cancel_requested = False
         self.run_dir = None
@@ -126,7 +126,7 @@ class TaskScreen(Screen[None]):
         try:
             await asyncio.to_thread(request_cancel, run_dir)
         except FmnistError as exc:
-            self.notify(str(exc), severity="error", title="Cannot cancel")
+            self.notify(str(exc), severity="error", title="Cannot cancel", markup=False)
 
     # ---- the run -----------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ class TaskScreen(Screen[None]):
                 launched = await asyncio.to_thread(launch, self.TASK, options, runs_dir, self.app.spare_pool)
             except FmnistError as exc:
                 self.set_status(f"[red]Could not start the run:[/] {escape(str(exc))}")
-                self.notify(str(exc), severity="error", title="Could not start the run")
+                self.notify(str(exc), severity="error", title="Could not start the run", markup=False)
                 return
             self.run_dir = launched.run_dir
             if self._cancel_requested:
