@@ -29,6 +29,7 @@ from typing import Any
 BIN = Path(sys.executable).parent
 HOME = "the Fashion-MNIST deep-learning workbench"
 SCREENS = [("1", "Batch size"), ("2", "Rounds"), ("5", "duration"), ("3", "Expression"), ("4", "Matrix")]
+KEY_PAUSE = 1.5  # seconds between keys: someone looking around while a training runs
 
 
 class Terminal:
@@ -115,11 +116,12 @@ def app_round(cwd: Path, env: dict[str, str], latencies: list[float]) -> tuple[d
         while path is None:
             path = newest_summary(cwd / "runs", "train", before)
             time.sleep(0.1)
-        while json.loads(path.read_text()).get("status") == "running":  # keys while it trains
-            for key, text in SCREENS:
+        while json.loads(path.read_text()).get("status") == "running":  # keys while it trains,
+            for key, text in SCREENS:  # at a person's pace
                 latencies.append(terminal.key("escape", HOME))
+                time.sleep(KEY_PAUSE)
                 latencies.append(terminal.key(key, text))
-                time.sleep(0.3)
+                time.sleep(KEY_PAUSE)
         summary = wait_until_done(path)
         extra: dict[str, Any] = {}
         latencies.append(terminal.key("escape", HOME))

@@ -147,7 +147,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
             yield Static("Ready. Press [b]s[/b] to start timing.", id="devices-status")
             with Horizontal(id="devices-progress-row"):
                 yield Label("", id="devices-progress-label")
-                yield ProgressBar(total=None, show_eta=False, id="devices-progress")
+                yield ProgressBar(total=1, show_eta=False, id="devices-progress")  # not animating while idle
                 yield Label("", id="devices-eta")
             with TabbedContent(id="devices-tabs"):
                 with TabPane("Results", id="tab-results"):

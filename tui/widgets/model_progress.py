@@ -19,18 +19,20 @@ class ModelProgress(Vertical):
         with Horizontal(classes="progress-row"):
             yield Label(self.title, classes="progress-title")
             yield Label("epochs", classes="progress-kind")
-            yield ProgressBar(total=None, show_eta=False, id=f"epochs-{self.model}", classes="epoch-bar")
+            # A known total from the start: an indeterminate bar animates (redraws 15 times a
+            # second) for as long as it waits, on screens nobody is looking at too.
+            yield ProgressBar(total=1, show_eta=False, id=f"epochs-{self.model}", classes="epoch-bar")
             yield Label("", classes="progress-eta")
         with Horizontal(classes="progress-row"):
             yield Label("", classes="progress-title")
             yield Label("batches", classes="progress-kind")
-            yield ProgressBar(total=None, show_eta=False, id=f"batches-{self.model}", classes="batch-bar")
+            yield ProgressBar(total=1, show_eta=False, id=f"batches-{self.model}", classes="batch-bar")
             yield Label("", classes="progress-eta", id=f"eta-{self.model}")
         yield Static("waiting", classes="progress-metrics", id=f"metrics-{self.model}")
 
     def reset(self, epochs: int) -> None:
         self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=0)
-        self.query_one(".batch-bar", ProgressBar).update(total=None, progress=0)
+        self.query_one(".batch-bar", ProgressBar).update(total=1, progress=0)
         self.query_one(".progress-metrics", Static).update("waiting")
         self.query_one(f"#eta-{self.model}", Label).update("")
 
