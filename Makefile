@@ -10,12 +10,13 @@ DATA_DIR := /usr/share/datasets/fashion-mnist
 run: $(STAMP) data
 	$(BIN)/fmnist-tui
 
+# Two test processes: most tests wait on worker processes, so the two cores stay busy.
 test: $(STAMP) data
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # Everything but the slow real-data tests.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not realdata"
+	$(BIN)/python -m pytest -q -n 2 -m "not realdata"
 
 bench: $(STAMP) data
 	$(BIN)/python bench/run.py
