@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import app_session  # noqa: E402
 import matmul  # noqa: E402
 import startup  # noqa: E402
 import train_throughput  # noqa: E402
@@ -39,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     start = startup.run(repeat=repeat)
     print(startup.table(start), "\n", flush=True)
 
+    session = None
+    if shutil.which("tmux"):
+        print("## The app in a terminal: epoch time against headless, keys, memory\n", flush=True)
+        session = app_session.run(epochs=2 if args.quick else 3, rounds=1 if args.quick else 2)
+        print(app_session.table(session), "\n", flush=True)
+    else:
+        print("(no tmux here: the app session benchmark is skipped)\n", flush=True)
+
     print("## Matrix products on the CPU: TensorFlow against NumPy\n", flush=True)
     products = matmul.measure("1000,2000,4000", rounds=3 if args.quick else 5, warmup=1, dtype="float32")
     print(matmul.table(products), "\n", flush=True)
@@ -48,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": matmul.machine("float32"),
         "training": training,
         "startup": start,
+        "app_session": session,
         "matmul": products,
     }
     RESULTS.mkdir(exist_ok=True)

@@ -27,6 +27,8 @@ from ..widgets.form import FormField
 from ..widgets.model_progress import ModelProgress
 from .task_screen import TaskScreen
 
+BATCH_REDRAW_SECONDS = 0.25  # batch bars move four times a second
+
 # (config field, label, tooltip)
 FIELDS = (
     ("epochs", "Epochs", "Epochs per model (the original trained 70)."),
@@ -59,6 +61,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         super().__init__()
         self._epochs: dict[str, list[dict]] = {}
         self._samples: dict[str, int] = {}
+        self._pending_batches: dict[str, BatchProgress] = {}
 
     def compose(self) -> ComposeResult:
         defaults = TrainConfig()
@@ -97,6 +100,21 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         self._reset_tables(MODEL_NAMES)
         epochs = self.query_one("#epoch-table", DataTable)
         epochs.add_columns("model", "epoch", "loss", "accuracy", "test loss", "test acc", "seconds")
+        self.set_interval(BATCH_REDRAW_SECONDS, self._draw_batches)
+
+    def _draw_batches(self) -> None:
+        """Draw the newest batch progress of each model, when this screen is the one shown.
+
+        Batch events arrive up to ten times a second per model; drawing each one cost the
+        app (and so the training, on two cores) more than the bars are worth.
+        """
+        if not self._pending_batches or self.app.screen is not self:
+            return
+        for event in self._pending_batches.values():
+            self.query_one(f"#progress-{event.model}", ModelProgress).batch_progress(
+                event.epoch, event.epochs, event.step, dict(event.logs), event.eta_seconds
+            )
+        self._pending_batches.clear()
 
     # ---- form --------------------------------------------------------------------------
 
@@ -175,10 +193,9 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
             self._samples[event.model] = event.samples
             self.query_one(f"#progress-{event.model}", ModelProgress).epoch_started(event.epoch, event.epochs, event.steps)
         elif isinstance(event, BatchProgress):
-            self.query_one(f"#progress-{event.model}", ModelProgress).batch_progress(
-                event.epoch, event.epochs, event.step, dict(event.logs), event.eta_seconds
-            )
+            self._pending_batches[event.model] = event  # drawn by _draw_batches
         elif isinstance(event, EpochEnded):
+            self._pending_batches.pop(event.model, None)
             self._epoch_ended(event)
         elif isinstance(event, ModelResumed):
             log.write_line(f"{event.model}: resumed after epoch {len(event.rows)}")
