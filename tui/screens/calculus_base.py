@@ -18,13 +18,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import (
     Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
 )
 
+from ..widgets.footer import StableFooter
 from ..widgets.calculus import MatchBadge, short_path, plain_text
 from ..widgets.form import FormField
 from .task_screen import TaskScreen
@@ -90,7 +91,7 @@ class CalculusScreen(TaskScreen):
                     yield MatchBadge(id="calc-badge")
                 with VerticalScroll(id="calc-results", classes="calc-results"):
                     yield Static(self.INTRO, id="calc-output", classes="calc-output")
-        yield Footer()
+        yield StableFooter()
 
     # ---- form --------------------------------------------------------------------------
 

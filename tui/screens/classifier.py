@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Button, Checkbox, DataTable, Footer, Header, Log, Static, TabbedContent, TabPane,
+    Button, Checkbox, DataTable, Header, Log, Static, TabbedContent, TabPane,
 )
 
 from fmnist_tui.engine.errors import ConfigError
@@ -24,6 +24,7 @@ from fmnist_tui.engine.training.summary import COMPARISON_ROWS
 
 from ..widgets.curves import TrainingCurves
 from ..widgets.form import FormField
+from ..widgets.footer import StableFooter
 from ..widgets.model_progress import ModelProgress
 from .task_screen import TaskScreen
 
@@ -94,7 +95,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
                         yield DataTable(id="epoch-table", cursor_type="row", zebra_stripes=True)
                     with TabPane("Log", id="tab-log"):
                         yield Log(id="run-log", highlight=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self._reset_tables(MODEL_NAMES)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import (
-    Button, DataTable, Footer, Header, Label, Log, ProgressBar, Static, TabbedContent, TabPane,
+    Button, DataTable, Header, Label, Log, ProgressBar, Static, TabbedContent, TabPane,
 )
 
 from fmnist_tui.engine.devices import DevicesConfig, DevicesDetected, TimingMeasured, human_bytes
@@ -20,6 +20,7 @@ from fmnist_tui.engine.events import (
 
 from ..widgets.bar_chart import GflopsChart
 from ..widgets.form import FormField
+from ..widgets.footer import StableFooter
 from ..commands.devices import NO_GPU, REJECTED_TEXT
 from ..formatting import format_eta, format_ms
 from .task_screen import TaskScreen
@@ -157,7 +158,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
                     yield GflopsChart(id="gflops-chart")
                 with TabPane("Log", id="tab-devices-log"):
                     yield Log(id="devices-log", highlight=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#results-table", DataTable)

@@ -9,8 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
+
+from ..widgets.footer import StableFooter
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class HomeScreen(Screen[None]):
                 "Press a number or use ↑/↓ and Enter. [b]?[/b] help · [b]Esc[/b] back here · [b]q[/b] quit",
                 id="home-hint",
             )
-        yield Footer()
+        yield StableFooter()
 
     def _option(self, entry: TaskEntry) -> Option:
         available = entry.mode in self.app.MODES

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from fmnist_tui.engine.history import RunRecord
 from fmnist_tui.engine.training.summary import setting_text
 
 from ..widgets.curves import TrainingCurves
+from ..widgets.footer import StableFooter
 
 # Run A in cool colours, run B in warm ones, so the two runs read apart when overlaid.
 PALETTES = {"A": ("blue+", "cyan+", "green+", "white"), "B": ("red+", "orange+", "magenta+", "yellow")}
@@ -72,7 +73,7 @@ test. `t` / `c` switch tabs; `Esc` goes back to the list of runs.
                     yield DataTable(id="compare-table", cursor_type="none", zebra_stripes=True)
             with TabPane("Curves", id="tab-curves"):
                 yield OverlaidCurves(id="compare-curves")
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         config = self.query_one("#compare-config", DataTable)

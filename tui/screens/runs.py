@@ -12,12 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, MarkdownViewer, Static
+from textual.widgets import DataTable, Header, MarkdownViewer, Static
 
 from fmnist_tui.engine.history import (
     TASKS, HistoryError, RunRecord, delete_run, filter_runs, format_duration, format_started, list_runs,
     read_run, sort_runs,
 )
+
+from ..widgets.footer import StableFooter
 
 FILTERS = ("all", *TASKS)
 TASK_LABELS = {"train": "train", "devices": "devices", "jacobian": "jacobian", "eigen": "eigen"}
@@ -139,7 +141,7 @@ be compared or reported on); open it to see what is there, or delete it.
             yield Static("", id="runs-bar")
             yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="runs-detail")
-        yield Footer()
+        yield StableFooter()
 
     @property
     def runs_dir(self) -> Path:
@@ -539,7 +541,7 @@ back to the list of runs.
             title += " · [red]damaged[/]"
         yield Static(title, id="summary-title")
         yield MarkdownViewer(self.markdown, id="summary-viewer", show_table_of_contents=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.record.run_id
