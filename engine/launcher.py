@@ -157,6 +157,33 @@ def mark_resuming(run_dir: Path, pid: int) -> None:
         raise ResultsWriteError(run_dir / SUMMARY_JSON, exc) from None
 
 
+RESUMABLE = ("cancelled", "interrupted", "failed")
+
+
+def resume_options(run_dir: Path) -> dict[str, Any]:
+    """The options a training was started with, if it can be resumed; else a ConfigError saying why."""
+    from .errors import ConfigError
+    from .summary_check import summary_problem
+
+    run_id = Path(run_dir).name
+    summary = read_summary(run_dir) or {}
+    problem = summary_problem(summary)
+    if problem is not None:
+        raise ConfigError("resume", f"Run {run_id} cannot be resumed: its summary is damaged ({problem}).",
+                          "Start a new training instead.")
+    if summary.get("task") != "train":
+        raise ConfigError("resume", f"Run {run_id} is not a training run.", "Only trainings can be resumed.")
+    status = live_status(summary) or summary.get("status")
+    if status not in RESUMABLE:
+        raise ConfigError("resume", f"Run {run_id} is {status}; only a cancelled, interrupted or failed "
+                          "training can be resumed.", "See `fmnist-tui runs`.")
+    options = (summary.get("spec") or {}).get("options")
+    if not isinstance(options, dict):
+        raise ConfigError("resume", f"Run {run_id} does not record how it was started.",
+                          "It was made by an older version; start a new run.")
+    return options
+
+
 def read_summary(run_dir: Path) -> dict[str, Any] | None:
     try:
         data = json.loads((Path(run_dir) / SUMMARY_JSON).read_text(encoding="utf-8"))

@@ -199,16 +199,9 @@ def _now_iso() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def new_run_id(task_name: str, runs_dir: Path | None, now: _dt.datetime | None = None) -> str:
-    """`20261128-193012-train`, with `-2`, `-3`, … appended if that directory exists."""
-    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    base = f"{stamp}-{task_name}"
-    if runs_dir is None:
-        return base
-    candidate, n = base, 2
-    while (Path(runs_dir) / candidate).exists():
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
+def new_run_id(task_name: str, now: _dt.datetime | None = None) -> str:
+    """`20261128-193012-train` (`claim_run_dir` adds `-2`, `-3`, … when that one is taken)."""
+    return f"{(now or _dt.datetime.now()).strftime('%Y%m%d-%H%M%S')}-{task_name}"
 
 
 def claim_run_dir(task_name: str, runs_dir: Path, now: _dt.datetime | None = None) -> tuple[str, Path]:
@@ -217,7 +210,7 @@ def claim_run_dir(task_name: str, runs_dir: Path, now: _dt.datetime | None = Non
     The `mkdir` itself is the claim: two runs starting in the same second (in one process
     or several) each get a directory of their own, the later one with a `-2`, `-3` suffix.
     """
-    base = new_run_id(task_name, None, now)
+    base = new_run_id(task_name, now)
     try:
         Path(runs_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -281,7 +274,7 @@ def execute(
             run_id, run_dir = claim_run_dir(task.name, Path(runs_dir))
         except FmnistError as exc:
             return _failed_before_start(task, emit, exc)
-    run_id = run_id or new_run_id(task.name, None)
+    run_id = run_id or new_run_id(task.name)
     ctx = RunContext(task, run_id, run_dir, emit, token, summary)
     if prepare_context is not None:
         prepare_context(ctx)

@@ -198,35 +198,16 @@ def start_detached(task: Any, runs_dir: Path) -> int:
     return EXIT_OK
 
 
-RESUMABLE = ("cancelled", "interrupted", "failed")
-
-
 def resume_training(args: argparse.Namespace, runs_dir: Path) -> int:
     """`run train --resume RUN_ID`: continue a training in its own directory from its last epoch."""
-    from fmnist_tui.engine.launcher import launch, read_summary
-    from fmnist_tui.engine.liveness import live_status
-    from fmnist_tui.engine.summary_check import summary_problem
+    from fmnist_tui.engine.launcher import launch, resume_options
 
     from .headless import follow_headless
 
     console, errors = _consoles()
     try:
         run_dir = find_run(runs_dir, args.resume)
-        summary = read_summary(run_dir) or {}
-        problem = summary_problem(summary)
-        if problem is not None:
-            raise ConfigError("resume", f"Run {args.resume} cannot be resumed: its summary is damaged ({problem}).",
-                              "Start a new training instead.")
-        status = live_status(summary) or summary.get("status")
-        if summary.get("task") != "train":
-            raise ConfigError("resume", f"Run {args.resume} is not a training run.", "Only trainings can be resumed.")
-        if status not in RESUMABLE:
-            raise ConfigError("resume", f"Run {args.resume} is {status}; only a cancelled, interrupted or failed "
-                              "training can be resumed.", "See `fmnist-tui runs`.")
-        options = (summary.get("spec") or {}).get("options")
-        if not isinstance(options, dict):
-            raise ConfigError("resume", f"Run {args.resume} does not record how it was started.",
-                              "It was made by an older version; start a new run.")
+        options = resume_options(run_dir)
         launched = launch("train", options, runs_dir, resume_dir=run_dir)
     except FmnistError as exc:
         errors.print(f"fmnist-tui run train: error: --resume: {exc}", markup=False)

@@ -48,7 +48,6 @@ MAX_HEADLINE = 44  # keeps the table inside 100 columns; the line below it shows
 
 # The screen that follows each task's runs live.
 TASK_MODES = {"train": "classifier", "devices": "devices", "jacobian": "jacobian", "eigen": "eigen"}
-RESUMABLE = ("cancelled", "interrupted", "failed")
 LIVE_REFRESH_SECONDS = 1.0
 
 
@@ -323,27 +322,20 @@ be compared or reported on); open it to see what is there, or delete it.
 
     def action_resume(self) -> None:
         record = self.selected
-        if record is None or record.task != "train" or record.status not in RESUMABLE or not record.usable:
-            self.notify("Only a cancelled, interrupted or failed training can be resumed.", title="Resume",
-                        severity="warning")
-            return
-        options = (record.summary or {}).get("spec", {}).get("options") if record.summary else None
-        if not isinstance(options, dict):
-            self.notify("This run does not record how it was started (an older version); start a new one.",
-                        title="Resume", severity="warning")
-            return
-        self.run_worker(self._resume(record, options), group="resume", exit_on_error=False)
+        if record is not None:
+            self.run_worker(self._resume(record), group="resume", exit_on_error=False)
 
-    async def _resume(self, record: RunRecord, options: dict) -> None:
+    async def _resume(self, record: RunRecord) -> None:
         import asyncio
 
         from fmnist_tui.engine.errors import FmnistError
-        from fmnist_tui.engine.launcher import launch
+        from fmnist_tui.engine.launcher import launch, resume_options
 
         try:
+            options = resume_options(record.path)
             await asyncio.to_thread(launch, "train", options, self.runs_dir, None, record.path)
         except FmnistError as exc:
-            self.notify(str(exc), title="Resume", severity="error", markup=False)
+            self.notify(str(exc), title="Resume", severity="warning", markup=False)
             return
         self.refresh_runs()
         self.app.open_run("classifier", record.path)
