@@ -90,7 +90,8 @@ def read_cached_environment() -> dict[str, Any] | None:
 class FmnistApp(App[None]):
     TITLE = "fmnist-tui"
     SUB_TITLE = "starting a worker…"
-    CSS_PATH = "app.tcss"
+    # All the CSS, loaded once: screens bring none of their own (see screens/base.py).
+    CSS_PATH = ["app.tcss", "devices.tcss", "calculus.tcss", "runs.tcss"]
     MODES = available_modes()
     DEFAULT_MODE = "home"
     BINDINGS = [

@@ -100,7 +100,6 @@ def device_panel_text(
 
 
 class DevicesScreen(TaskScreen):
-    CSS_PATH = "../devices.tcss"
     AUTO_FOCUS = "#results-table"  # not an input, so the s and c keys work at once
 
     HELP = """\

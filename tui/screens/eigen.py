@@ -10,7 +10,6 @@ from .calculus_base import CalculusScreen
 
 
 class EigenScreen(CalculusScreen):
-    CSS_PATH = "../calculus.tcss"
 
     HELP = """\
 ## Eigen

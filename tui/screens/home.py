@@ -8,7 +8,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
+
+from .base import WorkbenchScreen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -32,7 +33,7 @@ TASKS = (
 )
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding(entry.key, f"open_task('{entry.mode}')", entry.title, id=f"task-{entry.mode}")
         for entry in TASKS

@@ -10,7 +10,6 @@ from .calculus_base import CalculusScreen
 
 
 class JacobianScreen(CalculusScreen):
-    CSS_PATH = "../calculus.tcss"
 
     HELP = """\
 ## Jacobian

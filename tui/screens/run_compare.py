@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+
+from .base import WorkbenchScreen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from fmnist_tui.engine.history import RunRecord
@@ -33,8 +34,7 @@ class OverlaidCurves(TrainingCurves):
         return palette[(2 * models.index(label) + index) % len(palette)]
 
 
-class RunCompareScreen(Screen[None]):
-    CSS_PATH = "../runs.tcss"
+class RunCompareScreen(WorkbenchScreen[None]):
 
     HELP = """\
 ## Compare runs

@@ -11,7 +11,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
+
+from .base import WorkbenchScreen
 from textual.widgets import DataTable, Header, MarkdownViewer, Static
 
 from fmnist_tui.engine.history import (
@@ -76,8 +77,7 @@ def row_cells(record: RunRecord, mark: str = "", progress: dict | None = None) -
     ]
 
 
-class RunsScreen(Screen[None]):
-    CSS_PATH = "../runs.tcss"
+class RunsScreen(WorkbenchScreen[None]):
 
     HELP = """\
 ## Runs
@@ -502,10 +502,9 @@ def summary_markdown(record: RunRecord) -> str:
     return "\n".join(lines)
 
 
-class RunSummaryScreen(Screen[None]):
+class RunSummaryScreen(WorkbenchScreen[None]):
     """A run's `summary.md` in a Markdown viewer; Esc goes back to the list."""
 
-    CSS_PATH = "../runs.tcss"
 
     HELP = """\
 ## Run summary

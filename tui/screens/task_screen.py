@@ -19,14 +19,15 @@ from rich.markup import escape
 from textual import on
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
+
+from .base import WorkbenchScreen
 from textual.widgets import Button, Static
 
 from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import Event, RunStarted
 
 
-class TaskScreen(Screen[None]):
+class TaskScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("s", "start", "Start", id="start", tooltip="Start a run with these settings"),
         Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps what completed)"),
