@@ -6,6 +6,7 @@ Nothing here imports TensorFlow or Textual at module level, so `--help` is insta
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -152,6 +153,9 @@ def unknown_variable_warnings() -> list[str]:
     return unknown_environment_variables(flag_names=flags)
 
 
+ESCAPE_DELAY_MS = 50
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -268,6 +272,10 @@ def run_app(args: argparse.Namespace) -> int:
     from .native_stderr import native_stderr_to
 
     quieten_tensorflow_logs()
+    # How long a lone Esc waits for the rest of an escape sequence (Textual reads it at import).
+    # Its default of 100 ms is felt on every Esc; 50 ms, as Neovim uses, still keeps a
+    # terminal's arrow and function keys whole. Set ESCDELAY (ms) to change it.
+    os.environ.setdefault("ESCDELAY", str(ESCAPE_DELAY_MS))
     try:
         general, config = resolve_settings(args)
     except ConfigError as exc:
