@@ -286,7 +286,7 @@ def run_app(args: argparse.Namespace) -> int:
     resolved = resolve({s.section for s in SETTINGS}, config=config)
     defaults = {name: item.value for name, item in resolved.items() if item.origin != "default"}
     app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs), defaults=defaults,
-                   warnings=unknown_variable_warnings())
+                   warnings=unknown_variable_warnings(), premount_screens=True)
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log"):
         app.run()
     return app.return_code or 0

@@ -238,3 +238,17 @@ async def test_a_tensorflow_that_does_not_load_is_reported(tmp_path, monkeypatch
                 break
         assert app.sub_title == "TensorFlow did not load"
         assert any("libcudart" in str(n.message) for n in app._notifications)
+
+
+async def test_task_screens_are_mounted_unseen_after_start_and_keys_still_work(tmp_path):
+    app = make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", describe_environment=False,
+                   premount_screens=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: not app.unopened_modes(), 30)
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)  # the user never saw them go by
+        assert app.focused is not None and app.focused.id == "task-list"
+        await pilot.press("1")
+        await pilot.pause()
+        assert isinstance(app.screen, ClassifierScreen)
+        assert len(app.screen.query_one("#epoch-table").columns) == 7  # mounted once, not twice
