@@ -21,6 +21,7 @@ from .liveness import live_status
 from .summaries import SUMMARY_MD
 
 POLL_SECONDS = 0.05  # between reads of the journal: ~20 a second, a few microseconds each
+LIVE_READ_BYTES = 256 << 10  # read inline: a thread hop per poll cost the app more than the read
 LIVENESS_SECONDS = 0.5  # between checks that the worker is still there, while it is silent
 
 
@@ -35,7 +36,7 @@ async def follow_run(run_dir: Path, poll: float = POLL_SECONDS, replay: bool = T
             return
     last_check = time.monotonic()
     while True:
-        events = await asyncio.to_thread(reader.read)
+        events = reader.read(LIVE_READ_BYTES)
         for event in events:
             yield event
             if is_terminal(event):

@@ -47,8 +47,10 @@ class ModelProgress(Vertical):
         metrics = f"epoch {epoch}/{epochs}"
         if loss is not None and accuracy is not None:
             metrics += f"  loss {loss:.4f}  acc {accuracy:.4f}"
-        self.query_one(".progress-metrics", Static).update(metrics)
-        self.query_one(f"#eta-{self.model}", Label).update(format_eta(eta))
+        # Their sizes are fixed in CSS: a layout pass of the whole screen, four times a
+        # second, was most of what the app cost a training beside it.
+        self.query_one(".progress-metrics", Static).update(metrics, layout=False)
+        self.query_one(f"#eta-{self.model}", Label).update(format_eta(eta), layout=False)
 
     def epoch_ended(self, epoch: int, epochs: int, logs: dict) -> None:
         self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=epoch)
