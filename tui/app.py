@@ -25,6 +25,9 @@ from textual.binding import Binding
 from .screens.too_small import fit_to_terminal
 
 _START = time.perf_counter()
+# What the calculus screens validate their forms with (SymPy, never TensorFlow).
+FORM_CHECK_MODULES = ("fmnist_tui.engine.calculus.jacobian", "fmnist_tui.engine.calculus.eigen",
+                      "fmnist_tui.engine.calculus.tasks")
 PREMOUNT_PAUSE = 0.2  # seconds between premounting two screens: keys get in between
 
 
@@ -135,11 +138,14 @@ class FmnistApp(App[None]):
 
     @work(thread=True, exclusive=True, group="preload", exit_on_error=False)
     def preload_screens(self) -> None:
-        """Import the task screens' modules (~0.2–1 s each) before they are first opened."""
+        """Import the task screens' modules (~0.2–1 s each) before they are first opened,
+        and SymPy with the calculus parsers (~1 s), which check the Jacobian and Eigen forms."""
         for target in TASK_SCREENS.values():
             module_name = target.split(":")[0]
             if find_spec(f"{__package__}.screens.{module_name}") is not None:
                 import_module(f"{__package__}.screens.{module_name}")
+        for module_name in FORM_CHECK_MODULES:
+            import_module(module_name)
         if self.settings.premount_screens:
             self.call_from_thread(self.set_timer, PREMOUNT_PAUSE, self._premount_next_screen)
 
