@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from fmnist_tui.render.table import escape_cell, markdown_table  # noqa: F401  (re-exported)
+
 from .errors import FmnistError
 
 SUMMARY_JSON = "summary.json"
@@ -117,27 +119,6 @@ def write_summary(run_dir: Path, summary: Mapping[str, Any] | str, markdown: str
         except OSError as exc:
             raise ResultsWriteError(run_dir / name, exc) from None
     return run_dir / SUMMARY_MD
-
-
-def escape_cell(value: Any) -> str:
-    """Make any value safe inside a Markdown table cell (pipes and newlines would break rows)."""
-    text = "" if value is None else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
-def markdown_table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], align: Sequence[str] | None = None
-) -> str:
-    """A GitHub-flavoured Markdown table; `align` holds "l", "r" or "c" per column."""
-    align = align or ["l"] * len(headers)
-    marks = {"l": ":---", "r": "---:", "c": ":---:"}
-    lines = [
-        "| " + " | ".join(escape_cell(h) for h in headers) + " |",
-        "| " + " | ".join(marks[a] for a in align) + " |",
-    ]
-    for row in rows:
-        lines.append("| " + " | ".join(escape_cell(c) for c in row) + " |")
-    return "\n".join(lines)
 
 
 def fmt(value: Any, digits: int = 4) -> str:
