@@ -105,11 +105,12 @@ def headless_round(cwd: Path, env: dict[str, str]) -> dict[str, float]:
     return epoch_seconds(summary)
 
 
-def app_round(cwd: Path, env: dict[str, str], latencies: list[float]) -> tuple[dict[str, float], dict[str, Any]]:
+def app_round(cwd: Path, env: dict[str, str], latencies: list[tuple[str, float | None]],
+              ) -> tuple[dict[str, float], dict[str, Any]]:
     terminal = Terminal(cwd, env)
     try:
         assert terminal.wait_for(HOME, 30) is not None, "the app did not start"
-        latencies.append(terminal.key("1", "Batch size"))
+        latencies.append(("1 at launch", terminal.key("1", "Batch size")))
         before = {p.name for p in (cwd / "runs").glob("*")}
         terminal.key("s", "started", timeout=30)
         path = None
@@ -118,15 +119,15 @@ def app_round(cwd: Path, env: dict[str, str], latencies: list[float]) -> tuple[d
             time.sleep(0.1)
         while json.loads(path.read_text()).get("status") == "running":  # keys while it trains,
             for key, text in SCREENS:  # at a person's pace
-                latencies.append(terminal.key("escape", HOME))
+                latencies.append(("escape, training", terminal.key("escape", HOME)))
                 time.sleep(KEY_PAUSE)
-                latencies.append(terminal.key(key, text))
+                latencies.append((f"{key}, training", terminal.key(key, text)))
                 time.sleep(KEY_PAUSE)
         summary = wait_until_done(path)
         extra: dict[str, Any] = {}
-        latencies.append(terminal.key("escape", HOME))
+        latencies.append(("escape, after", terminal.key("escape", HOME)))
         time.sleep(15)  # the app has been open a while: its spare worker is warm again
-        latencies.append(terminal.key("3", "Expression"))
+        latencies.append(("3, idle", terminal.key("3", "Expression")))
         jacobian = terminal.key("s", "✓ match · run", timeout=30)
         extra["jacobian_ms"] = jacobian
         extra["peak_rss_bytes"], extra["tensorflow_in_ui"] = terminal.peak_rss()
@@ -142,7 +143,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(epochs: int = 3, rounds: int = 2) -> dict[str, Any]:
     env = {"FMNIST_TRAIN_EPOCHS": str(epochs), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    latencies: list[float | None] = []
+    latencies: list[tuple[str, float | None]] = []  # (which key, when), milliseconds
     app, headless, extras = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
@@ -152,7 +153,7 @@ def run(epochs: int = 3, rounds: int = 2) -> dict[str, Any]:
             seconds, extra = app_round(cwd, env, latencies)
             app.append(seconds)
             extras.append(extra)
-    measured = [v for v in latencies if v is not None]
+    measured = [v for _, v in latencies if v is not None]
     models = list(headless[0])
     report: dict[str, Any] = {
         "epochs": epochs, "rounds": rounds,
@@ -163,6 +164,8 @@ def run(epochs: int = 3, rounds: int = 2) -> dict[str, Any]:
         "ui_peak_rss_bytes": max(e["peak_rss_bytes"] for e in extras),
         "tensorflow_in_ui": any(e["tensorflow_in_ui"] for e in extras),
         "jacobian_ms": [e["jacobian_ms"] for e in extras],
+        "slowest_keys": sorted(((label, round(v)) for label, v in latencies if v is not None),
+                               key=lambda item: -item[1])[:8],
     }
     report["ratio"] = {m: report["app_seconds"][m] / report["headless_seconds"][m] for m in models}
     return report
