@@ -59,6 +59,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("train", "seed", 42, "random seed, or 'none'"),
     Setting("train", "models", "keras,lowlevel", "models to train, in order"),
     Setting("train", "strategy", "default", "tf.distribute strategy: default, mirrored or multiworker"),
+    Setting("train", "steps_per_execution", "auto",
+            "Keras trainer's steps per compiled call: auto (about 0.1 s each) or a whole number (1: Keras's default)"),
     Setting("devices", "sizes", "500,1000,5000,10000", "matrix sizes"),
     Setting("devices", "rounds", 10, "timed products per size and device"),
     Setting("devices", "dtype", "float32", "float32, float64, float16 or bfloat16"),

@@ -86,6 +86,7 @@ EPOCH = Obj({
     **{key: Field("metric", required=True) for key in ("loss", "accuracy", "test_loss", "test_accuracy")},
     "seconds": Field("number", required=True),
     **_numbers("seconds_per_sample"),
+    **_optional(steps_per_execution="integer", steps_per_execution_auto="boolean"),
 })
 MODEL = Obj({
     "status": Field("string"),
@@ -93,7 +94,8 @@ MODEL = Obj({
     **{key: Field("metric")
        for key in ("test_accuracy", "test_loss", "train_accuracy", "train_loss", "best_test_accuracy")},
     **_numbers("seconds_total", "seconds_per_epoch", "seconds_per_sample", "samples_per_second"),
-    **_optional(best_epoch="integer", epochs_completed="integer"),
+    **_optional(best_epoch="integer", epochs_completed="integer",
+                steps_per_execution=Obj(_optional(steps="integer", auto="boolean"))),
 })
 TRAIN = {
     "models": Field(MapOf(MODEL)),

@@ -29,7 +29,8 @@ def test_train_help_has_examples(capsys):
     with pytest.raises(SystemExit):
         main(["run", "train", "--help"])
     out = capsys.readouterr().out
-    for option in ("--epochs", "--batch-size", "--lr", "--dropout", "--hidden", "--seed", "--models", "--data-dir", "--out"):
+    for option in ("--epochs", "--batch-size", "--lr", "--dropout", "--hidden", "--seed", "--models", "--data-dir", "--out",
+                   "--steps-per-execution"):
         assert option in out
     assert "examples:" in out
 
@@ -52,6 +53,10 @@ def test_version(capsys):
         (["--dropout", "-0.1"], "--dropout: Dropout must be at least 0"),
         (["--models", "keras,torch"], "--models: Unknown model 'torch'"),
         (["--hidden", "abc"], "--hidden: Hidden units must be a whole number"),
+        (["--steps-per-execution", "0"],
+         "--steps-per-execution: Steps per execution must be auto or a whole number from 1 to 100,000, got '0'"),
+        (["--steps-per-execution", "fast"], "--steps-per-execution: Steps per execution must be auto or a whole number"),
+        (["--steps-per-execution", "2.5"], "--steps-per-execution: Steps per execution must be auto or a whole number"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message, capsys):
@@ -132,6 +137,11 @@ def test_config_file_values_are_used_and_bad_ones_named(tmp_path, monkeypatch, c
     monkeypatch.setenv("FMNIST_TRAIN_EPOCHS", "-1")
     assert main(["run", "train"]) == 2
     assert "FMNIST_TRAIN_EPOCHS (--epochs)" in capsys.readouterr().err
+    monkeypatch.delenv("FMNIST_TRAIN_EPOCHS")
+    (tmp_path / "fmnist-tui.toml").write_text('[train]\nsteps_per_execution = "many"\n')
+    assert main(["run", "train"]) == 2
+    assert ("fmnist-tui.toml:2 (--steps-per-execution): Steps per execution must be auto or a whole number"
+            in capsys.readouterr().err)
 
 
 def test_malformed_config_file_is_one_clear_line(tmp_path, monkeypatch, capsys):

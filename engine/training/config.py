@@ -28,6 +28,9 @@ class TrainConfig:
     seed: int | None = 42
     models: tuple[str, ...] = field(default=MODEL_NAMES)
     strategy: str = "default"  # see distribute.py
+    # Training steps per compiled call of the Keras trainer (Keras's `steps_per_execution`):
+    # "auto" sizes them to about 0.1 s each; 1 is Keras's default, one step a call.
+    steps_per_execution: int | str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -49,7 +52,9 @@ class TrainConfig:
         # an empty list is a choice of no model, not "the default" (both models, 70 epochs)
         models = _models(values["models"] if values.get("models") is not None else defaults.models)
         strategy = _strategy(get("strategy"))
-        return cls(epochs, batch_size, learning_rate, dropout, hidden_units, seed, models, strategy)
+        steps_per_execution = _steps_per_execution(get("steps_per_execution"))
+        return cls(epochs, batch_size, learning_rate, dropout, hidden_units, seed, models, strategy,
+                   steps_per_execution)
 
 
 FIELD_LABELS = {
@@ -61,7 +66,9 @@ FIELD_LABELS = {
     "seed": "Seed",
     "models": "Models",
     "strategy": "Strategy",
+    "steps_per_execution": "Steps per execution",
 }
+MAX_STEPS_PER_EXECUTION = 100_000
 
 
 def _number(
@@ -123,3 +130,21 @@ def _strategy(raw: Any) -> str:
             "strategy", f"Unknown strategy {str(raw)!r}.", f"Strategies are: {', '.join(STRATEGIES)}."
         )
     return name
+
+
+def _steps_per_execution(raw: Any) -> int | str:
+    """"auto" (any case) or a whole number of steps per compiled call, at least 1."""
+    if isinstance(raw, str) and raw.strip().lower() == "auto":
+        return "auto"
+    label = FIELD_LABELS["steps_per_execution"]
+    accepted = f"auto or a whole number from 1 to {MAX_STEPS_PER_EXECUTION:,}"
+    value = None
+    if not isinstance(raw, bool):
+        try:
+            value = int(str(raw).strip()) if not isinstance(raw, float) else (int(raw) if raw.is_integer() else None)
+        except (TypeError, ValueError, OverflowError):
+            value = None
+    if value is None or not 1 <= value <= MAX_STEPS_PER_EXECUTION:
+        raise ConfigError("steps_per_execution", f"{label} must be {accepted}, got {str(raw)!r}.",
+                          "Use auto (calls of about 0.1 s each), or 1 for one step a call as Keras does by default.")
+    return value

@@ -1,12 +1,23 @@
-"""Training the classifier the high-level way: `Sequential`, `compile` and `fit`."""
+"""Training the classifier the high-level way: `Sequential`, `compile` and `fit`.
+
+`fit` runs several training steps per compiled call (Keras's `steps_per_execution`): with
+one step a call, every step also pays for a return to Python, the batch callbacks and the
+hand-over of its batch. "auto" sizes the calls like the low-level trainer's chunks, to
+about 0.1 s each, so that progress (reported between calls) and cancellation (checked
+between calls) stay prompt. Under a strategy of several replicas Keras 3 cannot run
+several steps a call (keras-team/keras#19246): one step a call there.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
 
 from ..data import Dataset
+from ..errors import ConfigError
 from ..runner import Cancelled, CancelToken
 from .config import TrainConfig
 from .distribute import make_strategy
@@ -14,7 +25,86 @@ from .network import EVAL_BATCH_SIZE, build_keras_model
 from .reporting import ModelReporter
 
 
-def make_bridge_callback(reporter: ModelReporter, token: CancelToken):
+PROBE_STEPS = 8  # steps per call while measuring the step time ("auto")
+PROBE_CALLS = 3  # timed calls, after the one that traces the function
+
+
+class Executions:
+    """The model's compiled training calls: `steps` steps each, and a shorter one for the
+    end of an epoch when `steps` does not divide it.
+
+    Keras walks an epoch in strides of `model.steps_per_execution`, and each call takes that
+    many batches from the iterator. Here the iterator runs on into the next epoch (each
+    epoch has its own order, see `epoch_batches`), so the epoch's last call must take only
+    what is left of the epoch: `function_for` gives the call for the stride that begins at
+    a step, and the bridge callback puts it in place before Keras makes the call.
+    """
+
+    def __init__(self, model, steps: int, steps_per_epoch: int) -> None:
+        self.steps = steps
+        self.steps_per_epoch = steps_per_epoch
+        self.last_begin = steps * ((steps_per_epoch - 1) // steps)  # where the epoch's last stride begins
+        remainder = steps_per_epoch - self.last_begin
+        self._last = training_calls(model, remainder) if remainder != steps else None
+        self._full = training_calls(model, steps)
+        # The stride of fit's epochs, and the test function's steps, are the model's value.
+        model.steps_per_execution = steps
+        model.train_function = self._full
+
+    def function_for(self, begin: int) -> Callable:
+        return self._last if self._last is not None and begin == self.last_begin else self._full
+
+
+def training_calls(model, steps: int) -> Callable:
+    """Keras's compiled training call, of `steps` steps whatever `model.steps_per_execution` says.
+
+    Keras reads `model.steps_per_execution` when it traces the call (on its first use), so
+    the value is set for the duration of every call.
+    """
+    model.make_train_function(force=True)
+    function = model.train_function
+
+    def call(iterator):
+        previous, model.steps_per_execution = model.steps_per_execution, steps
+        try:
+            return function(iterator)
+        finally:
+            model.steps_per_execution = previous
+
+    return call
+
+
+def measure_steps_per_execution(model, batches, variables: Sequence[Any], token: CancelToken,
+                                steps_per_epoch: int) -> int:
+    """Steps per call that take about `CHUNK_SECONDS`, measured on the model itself.
+
+    A few calls of `PROBE_STEPS` steps on the run's first batches, after one that traces the
+    function; the fastest call decides (the others met noise). Every variable of the model
+    and its optimizer (weights, Adam's state, the dropout seed) is then put back, so the
+    training goes on as if nothing had run.
+    """
+    from .lowlevel_trainer import next_chunk_size
+
+    saved = [v.numpy() for v in variables]
+    probe = training_calls(model, PROBE_STEPS)
+    # Its own iterator, over and over the first batches (a short training has few).
+    iterator = iter(model.distribute_strategy.experimental_distribute_dataset(batches.repeat()))
+    timed: list[float] = []
+    try:
+        for _ in range(1 + PROBE_CALLS):
+            if token.cancelled:
+                raise Cancelled()
+            start = time.perf_counter()
+            logs = probe(iterator)
+            float(logs["loss"])  # waits for the call to finish
+            timed.append(time.perf_counter() - start)
+    finally:
+        for variable, value in zip(variables, saved):
+            variable.assign(value)
+    return min(next_chunk_size(PROBE_STEPS, min(timed[1:])), steps_per_epoch)
+
+
+def make_bridge_callback(reporter: ModelReporter, token: CancelToken, executions: Executions | None = None):
     """A Keras callback that forwards progress to `reporter` and stops on cancel."""
     import keras
 
@@ -29,20 +119,25 @@ def make_bridge_callback(reporter: ModelReporter, token: CancelToken):
             self._lock = threading.Lock()  # batch-end hooks may run on several threads
 
         def on_epoch_begin(self, epoch, logs=None):
-            reporter.epoch_started(epoch + 1)
+            if reporter.epoch != epoch + 1:  # the first epoch started before its calibration
+                reporter.epoch_started(epoch + 1)
 
         def on_train_batch_begin(self, batch, logs=None):
-            # Checked on the training thread before every batch. Raising (rather than
-            # `stop_training`) stops at once: Keras would still evaluate the test set first.
+            # Checked on the training thread before every call (of `steps_per_execution`
+            # batches). Raising (rather than `stop_training`) stops at once: Keras would
+            # still evaluate the test set first.
             if token.cancelled:
                 raise Cancelled()
+            if executions is not None:
+                self.model.train_function = executions.function_for(batch)
 
         def on_test_batch_begin(self, batch, logs=None):
             if token.cancelled:
                 raise Cancelled()
 
         def on_train_batch_end(self, batch, logs=None):
-            step = batch + 1
+            # `batch` is the last step of the call's stride, which may reach past the epoch's end
+            step = min(batch + 1, reporter.steps)
             with self._lock:
                 if reporter.wants_batch_event(step):
                     reporter.batch_done(step, {k: float(v) for k, v in (logs or {}).items()})
@@ -87,7 +182,17 @@ def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, tok
 
     seed = config.seed if seed is None else seed
     seed = 0 if seed is None else seed
-    with make_strategy(config.strategy).scope():
+    strategy = make_strategy(config.strategy)
+    several_replicas = strategy.num_replicas_in_sync > 1
+    if several_replicas and config.steps_per_execution not in ("auto", 1):
+        raise ConfigError(
+            "steps_per_execution",
+            f"Steps per execution {config.steps_per_execution} does not work with {strategy.num_replicas_in_sync} "
+            "replicas: Keras 3 fails to run several steps a call under a strategy of several devices "
+            "(keras-team/keras#19246).",
+            "Use auto (one step a call there) or 1.",
+        )
+    with strategy.scope():
         model = build_keras_model(config)
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
@@ -95,19 +200,32 @@ def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, tok
             metrics=["accuracy"],
         )
         model.optimizer.build(model.trainable_variables)
-    reporter.checkpoint.track([*model.variables, *model.optimizer.variables])
+    variables = [*model.variables, *model.optimizer.variables]
+    reporter.checkpoint.track(variables)
     first_epoch = reporter.restore()
     if first_epoch >= config.epochs:
         return model
+    batches = epoch_batches(data, config, seed, first_epoch)
+    # The first epoch's clock starts now: measuring the step time is part of its cost.
+    reporter.epoch_started(first_epoch + 1)
+    auto = config.steps_per_execution == "auto"
+    if several_replicas:  # one step a call (see above)
+        steps = 1
+    elif auto:
+        steps = measure_steps_per_execution(model, batches, variables, token, reporter.steps)
+    else:
+        steps = int(config.steps_per_execution)
+    executions = Executions(model, steps, reporter.steps)
+    reporter.set_steps_per_execution(steps, auto)
     model.fit(
-        epoch_batches(data, config, seed, first_epoch),
+        batches,
         epochs=config.epochs,
         initial_epoch=first_epoch,
         shuffle=False,  # each epoch is already in its own order (epoch_batches)
         steps_per_epoch=reporter.steps,
         validation_data=(data.x_test, data.y_test),
         validation_batch_size=EVAL_BATCH_SIZE,
-        callbacks=[make_bridge_callback(reporter, token)],
+        callbacks=[make_bridge_callback(reporter, token, executions)],
         verbose=0,
     )
     return model

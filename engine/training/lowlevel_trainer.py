@@ -20,6 +20,7 @@ batch.
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from pathlib import Path
 
@@ -171,10 +172,13 @@ def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, 
         reporter.epoch_started(epoch)
         order = epoch_order(epoch)
         done = 0
+        calls = []  # steps of each call not cut short by the epoch's end
         while done < steps_per_epoch:
             if token.cancelled:
                 raise Cancelled()
             steps = min(chunk, steps_per_epoch - done)
+            if steps == chunk or not calls:
+                calls.append(steps)
             start = time.perf_counter()
             train_steps(order, tf.constant(epoch), tf.constant(done), tf.constant(steps))
             loss = float(train_loss.result())  # also waits for the chunk to finish
@@ -185,6 +189,7 @@ def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, 
         if token.cancelled:
             raise Cancelled()
         evaluate(iter(test_ds), tf.constant(test_steps))
+        reporter.set_steps_per_execution(statistics.median_low(calls), auto=True)
         reporter.epoch_ended(
             {
                 "loss": float(train_loss.result()),

@@ -78,7 +78,19 @@ class ModelReporter:
         self._epoch = 0
         self._epoch_start = 0.0
         self._last_step = 0
+        self._execution: tuple[int, bool] | None = None
         record.update({"status": "running", "epochs": []})
+
+    @property
+    def epoch(self) -> int:
+        """The epoch started last (1-based; 0 before the first)."""
+        return self._epoch
+
+    def set_steps_per_execution(self, steps: int, auto: bool) -> None:
+        """The training steps per compiled call the trainer runs (and whether it sized them
+        itself): recorded in the model's record now, and in every epoch's row from now on."""
+        self._execution = (int(steps), bool(auto))
+        self._record["steps_per_execution"] = {"steps": int(steps), "auto": bool(auto)}
 
     def restore(self) -> int:
         """Load the model's last checkpoint (if any) into its tracked variables; returns the
@@ -134,6 +146,8 @@ class ModelReporter:
             # Seconds per training sample seen this epoch (the original multiplied by 100/6).
             "seconds_per_sample": seconds / self.samples,
         }
+        if self._execution is not None:
+            row["steps_per_execution"], row["steps_per_execution_auto"] = self._execution
         # The state first: a kill between the two leaves a checkpoint one epoch ahead of the
         # summary, and the checkpoint carries that epoch's row. If the state cannot be saved
         # (a full disk), the epoch is still recorded, then the run stops.
@@ -167,6 +181,11 @@ def model_totals(epochs: list[Mapping[str, float]], samples_per_epoch: int) -> d
     best = max(epochs, key=lambda e: e["test_accuracy"])
     seconds = sum(e["seconds"] for e in epochs)
     samples = samples_per_epoch * len(epochs)
+    # what the last epoch ran: an auto value is measured anew by a resumed run
+    execution = {}
+    if last.get("steps_per_execution") is not None:
+        execution = {"steps_per_execution": {"steps": last["steps_per_execution"],
+                                             "auto": bool(last.get("steps_per_execution_auto"))}}
     return {
         "epochs_completed": len(epochs),
         "test_accuracy": last["test_accuracy"],
@@ -179,4 +198,5 @@ def model_totals(epochs: list[Mapping[str, float]], samples_per_epoch: int) -> d
         "seconds_per_epoch": seconds / len(epochs),
         "seconds_per_sample": seconds / samples,
         "samples_per_second": samples / seconds if seconds > 0 else None,
+        **execution,
     }

@@ -25,7 +25,15 @@ def _number(digits: int = 4, scale: float = 1.0) -> Callable[[Any], str]:
     return render
 
 
-# (label, key in the model record, formatter) in the order of the original's table.
+def _execution(value: Any) -> str:
+    """A model's steps per compiled call: "37 (auto)" when the trainer sized them, "32" when set."""
+    if not isinstance(value, Mapping) or not is_number(value.get("steps")):
+        return "—"
+    return f"{value['steps']:g}" + (" (auto)" if value.get("auto") is True else "")
+
+
+# (label, key in the model record, formatter) in the order of the original's table, then a
+# row that says how each model ran (so that the times compare like with like).
 COMPARISON_ROWS = (
     ("Test accuracy", "test_accuracy", _number(4)),
     ("Test loss", "test_loss", _number(4)),
@@ -36,6 +44,12 @@ COMPARISON_ROWS = (
     ("Total time (s)", "seconds_total", _number(1)),
     ("Best test accuracy", "best_test_accuracy", _number(4)),
     ("Best epoch", "best_epoch", _number()),
+    ("Steps per execution", "steps_per_execution", _execution),
+)
+EXECUTION_NOTE = (
+    "Steps per execution is the number of training steps each compiled call ran in the last epoch: Keras's "
+    "`steps_per_execution` for Keras fit (1 is Keras's default), the median chunk for the low-level "
+    "trainer; \"auto\" means the trainer sized the calls to about 0.1 s each."
 )
 EPOCH_COLUMNS = (("epoch", None), ("loss", 4), ("accuracy", 4), ("test_loss", 4), ("test_accuracy", 4), ("seconds", 2))
 
@@ -60,7 +74,8 @@ def render_train_markdown(summary: Mapping[str, Any]) -> str:
             ),
             "",
             "Test and train figures are from the last completed epoch. Time per sample is the "
-            "epoch's wall time (training and test evaluation) divided by the training samples seen.",
+            "epoch's wall time (training and test evaluation) divided by the training samples seen. "
+            + EXECUTION_NOTE,
         ]
         for name, record in models.items():
             lines += _epochs_table(name, record)

@@ -61,6 +61,13 @@ def test_events_arrive_in_order_and_summary_is_complete(small_data, tmp_path):
         )
     markdown = summary_path.read_text()
     assert "## Comparison" in markdown and "Keras fit" in markdown and "Test accuracy" in markdown
+    # what ran, so the times compare like with like: the setting, and the steps per call it resolved to
+    assert summary["config"]["steps_per_execution"] == "auto"
+    executions = {m: summary["models"][m]["steps_per_execution"] for m in ("keras", "lowlevel")}
+    for model, execution in executions.items():
+        assert execution["auto"] is True and 1 <= execution["steps"] <= 20, model  # 640 / 32: 20 steps an epoch
+        assert [e["steps_per_execution"] for e in summary["models"][model]["epochs"]][-1] == execution["steps"]
+    assert f"| Steps per execution | {executions['keras']['steps']} (auto) | {executions['lowlevel']['steps']} (auto) |" in markdown
 
 
 def test_the_models_learn(small_data, tmp_path):

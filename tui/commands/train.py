@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="tf.distribute strategy: default (one device), mirrored (all local GPUs, or all logical "
         "CPUs), multiworker (machines in TF_CONFIG) (default: default)",
     )
+    parser.add_argument(
+        "--steps-per-execution", default=d.steps_per_execution, metavar="N",
+        help="training steps per compiled call of the Keras trainer (Keras's steps_per_execution): auto "
+        "(sized to about 0.1 s a call, so progress and cancel stay prompt) or a whole number; 1 is Keras's "
+        "default, one step a call (default: auto)",
+    )
     if isinstance(parser, argparse.ArgumentParser):  # not inside `run all`
         parser.add_argument(
             "--resume", metavar="RUN_ID", default=None,
@@ -68,6 +74,7 @@ def build_task(args: argparse.Namespace):
             "seed": args.seed,
             "models": args.models,
             "strategy": args.strategy,
+            "steps_per_execution": args.steps_per_execution,
         }
     )
     return TrainTask(config, data_dir=args.data_dir, logs_dir=args.logs)
@@ -76,6 +83,7 @@ def build_task(args: argparse.Namespace):
 ARGUMENT_OF_FIELD = {
     "epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr", "dropout": "--dropout",
     "hidden_units": "--hidden", "seed": "--seed", "models": "--models", "strategy": "--strategy",
+    "steps_per_execution": "--steps-per-execution",
 }
 
 

@@ -39,6 +39,8 @@ FIELDS = (
     ("hidden_units", "Hidden units", "Width of the hidden Dense layer."),
     ("seed", "Seed", "Random seed; empty for none."),
     ("strategy", "Strategy", "default (one device), mirrored (all local GPUs) or multiworker (TF_CONFIG)."),
+    ("steps_per_execution", "Steps per execution",
+     "Keras trainer: training steps per compiled call; auto (about 0.1 s a call) or a whole number, 1 for one step a call."),
 )
 
 
