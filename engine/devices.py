@@ -17,16 +17,20 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Mapping
 
+from fmnist_tui.render.devices import (
+    METHOD_TITLE, NO_GPU_RESULT, device_detail, device_title, method_note, results_table, summary_dtype,
+    summary_method, summary_result_rows, tensorflow_build_line,
+)
+
 from .errors import ConfigError, DeviceError
 from .events import Event, Log, Progress, Throttle
 from .matmul import (
-    BYTES_PER_ELEMENT, REJECTED_REASON, SETTLE_SECONDS, DeviceInfo, MatmulBackend, NumpyBackend,
+    BYTES_PER_ELEMENT, SETTLE_SECONDS, DeviceInfo, MatmulBackend, NumpyBackend,
     TensorFlowBackend, flops, host_memory_available, human_bytes, make_row, matrices_bytes, speedups,
     time_products,
 )
 from .peaks import CpuInfo, cpu_peak_gflops, gpu_peak_gflops, read_cpuinfo
 from .runner import RunContext, Task
-from .summaries import fmt, markdown_table
 
 DTYPES: tuple[str, ...] = ("float32", "float64", "float16", "bfloat16")
 _DTYPE_ALIASES = {
@@ -301,11 +305,7 @@ class DevicesTask(Task):
         s.update({
             "dtype": cfg.dtype, "sizes": list(cfg.sizes), "rows": [], "speedups": [], "notes": [],
             "skipped": [], "gpu_present": None, "devices": [], "tf32": {"requested": cfg.tf32, "enabled": None},
-            "method": (
-                f"median of {cfg.rounds} rounds after {cfg.warmup} warm-up products, clock stopped after the "
-                "result was fetched to the host (time.perf_counter around the product and a sum of the "
-                "whole result); inputs created on each device before timing"
-            ),
+            "method": method_note(cfg.rounds, cfg.warmup, cfg.dtype),
         })
         previous_tf32 = backend.tf32_enabled()
         try:
@@ -353,7 +353,18 @@ class DevicesTask(Task):
         )
 
     def _run(self, ctx: RunContext, backend: MatmulBackend, reference: MatmulBackend | None) -> None:
-        cfg, s = self.config, ctx.summary
+        plan, peaks = self._detect(ctx, backend, reference)
+        need = self._check_device_memory(ctx, plan)
+        runnable = self._runnable(ctx, plan)
+        rate = self._calibrate(ctx, runnable, need)
+        ctx.checkpoint()
+        self._measure(ctx, runnable, rate, peaks)
+
+    def _detect(
+        self, ctx: RunContext, backend: MatmulBackend, reference: MatmulBackend | None,
+    ) -> tuple[list[tuple[MatmulBackend, DeviceInfo]], dict[str, float]]:
+        """The (backend, device) pairs to time and each device's plausible peak; emits DevicesDetected."""
+        s = ctx.summary
         cpuinfo = read_cpuinfo()
         found = backend.devices()
         gpus = [d for d in found if d.kind == "gpu"]
@@ -362,7 +373,6 @@ class DevicesTask(Task):
         plan: list[tuple[MatmulBackend, DeviceInfo]] = [(backend, d) for d in self._select(ctx, found)]
         if reference is not None:
             plan += [(reference, d) for d in reference.devices()]
-        tf32_on = bool(s["tf32"]["enabled"])
         peaks: dict[str, float] = {}
         device_dicts = []
         for _, dev in plan:
@@ -376,10 +386,13 @@ class DevicesTask(Task):
             cuda_version=env.get("cuda_version"), cudnn_version=env.get("cudnn_version"),
             tf32=s["tf32"]["enabled"], notes=tuple(s["notes"]),
         ))
+        return plan, peaks
 
-        # Memory, before anything is allocated.
+    def _check_device_memory(self, ctx: RunContext, plan: list[tuple[MatmulBackend, DeviceInfo]]) -> dict[str, int]:
+        """Bytes the largest size needs per device; DeviceError before anything is allocated if it cannot fit."""
+        cfg = self.config
         need = {dev.id: max(matrices_bytes(n, cfg.dtype) for n in cfg.sizes) for _, dev in plan}
-        s["estimate"] = {"memory_bytes": need, "seconds": None}
+        ctx.summary["estimate"] = {"memory_bytes": need, "seconds": None}
         for _, dev in plan:
             if dev.memory_free is None:
                 self._note(ctx, f"The free memory of {dev.id} is unknown; sizes were not checked against it.")
@@ -392,14 +405,19 @@ class DevicesTask(Task):
                     f"{human_bytes(matrices_bytes(n, cfg.dtype))}, but only {human_bytes(dev.memory_free)} is free.",
                     "Choose smaller sizes, or a smaller dtype (float16/bfloat16 halve it).",
                 )
+        return need
 
-        # Does the dtype work on each device? A tiny trial product says.
+    def _runnable(
+        self, ctx: RunContext, plan: list[tuple[MatmulBackend, DeviceInfo]],
+    ) -> list[tuple[MatmulBackend, DeviceInfo]]:
+        """The pairs whose device can multiply the dtype (a tiny trial product says); the others are noted."""
+        cfg = self.config
         runnable: list[tuple[MatmulBackend, DeviceInfo]] = []
         for be, dev in plan:
             ctx.check_cancelled()
             reason = be.unsupported(dev, cfg.dtype)
             if reason:
-                s["skipped"].append({"device": dev.id, "reason": reason})
+                ctx.summary["skipped"].append({"device": dev.id, "reason": reason})
                 self._note(ctx, reason)
             else:
                 runnable.append((be, dev))
@@ -408,14 +426,19 @@ class DevicesTask(Task):
                 f"No TensorFlow device can multiply {cfg.dtype} matrices here.",
                 "Choose float32 or float64.",
             )
+        return runnable
 
-        # Calibration: one product at a small size per device, for the time estimate.
+    def _calibrate(
+        self, ctx: RunContext, runnable: list[tuple[MatmulBackend, DeviceInfo]], need: dict[str, int],
+    ) -> dict[str, float]:
+        """FLOP/s of one product at a small size per device, for the time estimate (logged)."""
+        cfg, s = self.config, ctx.summary
         rate: dict[str, float] = {}
         c = min(max(cfg.sizes), CALIBRATION_SIZE)
         for index, (be, dev) in enumerate(runnable):
             ctx.check_cancelled()
             if index and be is not runnable[index - 1][0]:
-                time.sleep(SETTLE_SECONDS)  # as in the measurements below
+                time.sleep(SETTLE_SECONDS)  # as in the measurements
             a, b = be.make_inputs(dev, c, cfg.dtype)
             be.finish(be.matmul(dev, a, b))
             ctx.check_cancelled()
@@ -432,53 +455,26 @@ class DevicesTask(Task):
             f"larger products usually run faster); memory per device ≤ "
             f"{human_bytes(max(need.values()))}."
         ))
-        ctx.checkpoint()
+        return rate
 
-        # The measurements.
-        total = len(cfg.sizes) * len(runnable) * per_product
-        done = 0
-        throttle = Throttle(0.05)
+    def _measure(
+        self, ctx: RunContext, runnable: list[tuple[MatmulBackend, DeviceInfo]], rate: dict[str, float],
+        peaks: dict[str, float],
+    ) -> None:
+        """Every size on every runnable device: one summary row and one TimingMeasured each."""
+        cfg, s = self.config, ctx.summary
         work = [(n, be, dev) for n in cfg.sizes for be, dev in runnable]
+        progress = _MeasureProgress(ctx, work, rate, cfg.rounds, cfg.warmup)
         for index, (n, be, dev) in enumerate(work):
-            label_base = f"n={n} · {dev.id}"
             s["in_progress"] = {"size": n, "device": dev.id}
-
-            def eta() -> float:
-                rest = sum(per_product * flops(m) / rate[d.id] for m, _, d in work[index + 1:])
-                return rest + (per_product - (done - index * per_product)) * flops(n) / rate[dev.id]
-
-            def before(phase: str, i: int) -> None:
-                ctx.check_cancelled()
-
-            def after(phase: str, i: int, seconds: float | None) -> None:
-                nonlocal done
-                done += 1
-                if seconds:
-                    rate[dev.id] = flops(n) / max(seconds, 1e-9)
-                last = phase == "round" and i == cfg.rounds - 1
-                if throttle.ready() or last:
-                    what = f"warm-up {i + 1}/{cfg.warmup}" if phase == "warmup" else f"round {i + 1}/{cfg.rounds}"
-                    ctx.emit(Progress(done, total, f"{label_base} · {what}", max(0.0, eta())))
-
+            progress.index = index
             ctx.check_cancelled()
             if index and be is not work[index - 1][1]:
                 # TensorFlow's worker threads spin for a moment after their last op; NumPy's
                 # BLAS threads, started meanwhile, were measured here to take 16 ms instead
                 # of 0.1 ms for a 200×200 product. Let them go idle first.
                 time.sleep(SETTLE_SECONDS)
-            a, b = be.make_inputs(dev, n, cfg.dtype)
-            placed = be.placement(a)
-            if placed and not placed.endswith(dev.id):
-                self._note(ctx, f"Inputs meant for {dev.id} were placed on {placed}.")
-            try:
-                times = time_products(be, dev, a, b, cfg.rounds, cfg.warmup, before, after)
-            finally:
-                del a, b
-            tf32 = None
-            if dev.kind == "gpu" and cfg.dtype == "float32":
-                cc = dev.compute_capability
-                tf32 = tf32_on and (cc is None or cc[0] >= 8)
-            row = make_row(n, dev, cfg.dtype, times, peaks[dev.id], tf32=tf32, warmup=cfg.warmup, placed_on=placed)
+            row = self._measure_one(ctx, n, be, dev, progress, peaks[dev.id])
             s["rows"].append(row)
             self._update_speedups(s)
             s.pop("in_progress", None)
@@ -486,6 +482,26 @@ class DevicesTask(Task):
                 ctx.emit(Log(f"n={n} on {dev.id}: {row['reason']}.", level="error"))
             ctx.emit(TimingMeasured(row=dict(row), speedups=tuple(s["speedups"])))
             ctx.checkpoint()
+
+    def _measure_one(
+        self, ctx: RunContext, n: int, be: MatmulBackend, dev: DeviceInfo, progress: "_MeasureProgress",
+        peak: float,
+    ) -> dict[str, Any]:
+        """Time n×n products on one device (inputs created there first); the summary row."""
+        cfg = self.config
+        a, b = be.make_inputs(dev, n, cfg.dtype)
+        placed = be.placement(a)
+        if placed and not placed.endswith(dev.id):
+            self._note(ctx, f"Inputs meant for {dev.id} were placed on {placed}.")
+        try:
+            times = time_products(be, dev, a, b, cfg.rounds, cfg.warmup, progress.before, progress.after)
+        finally:
+            del a, b
+        tf32 = None
+        if dev.kind == "gpu" and cfg.dtype == "float32":
+            cc = dev.compute_capability
+            tf32 = bool(ctx.summary["tf32"]["enabled"]) and (cc is None or cc[0] >= 8)
+        return make_row(n, dev, cfg.dtype, times, peak, tf32=tf32, warmup=cfg.warmup, placed_on=placed)
 
     @staticmethod
     def _update_speedups(s: dict[str, Any]) -> None:
@@ -501,6 +517,42 @@ class DevicesTask(Task):
 
     def render_markdown(self, summary: Mapping[str, Any]) -> str:
         return render_markdown(summary)
+
+
+class _MeasureProgress:
+    """Progress events while timing: products done of all, and an ETA that weighs each remaining
+    product by n³ at its device's latest rate. `before`/`after` are `time_products`' hooks."""
+
+    def __init__(
+        self, ctx: RunContext, work: list[tuple[int, MatmulBackend, DeviceInfo]], rate: dict[str, float],
+        rounds: int, warmup: int,
+    ) -> None:
+        self.ctx, self.work, self.rate = ctx, work, rate  # `rate` (FLOP/s per device) is updated here
+        self.rounds, self.warmup = rounds, warmup
+        self.per_row = warmup + rounds
+        self.total = len(work) * self.per_row
+        self.done = 0
+        self.index = 0  # the row of `work` being timed
+        self.throttle = Throttle(0.05)
+
+    def eta(self) -> float:
+        n, _, dev = self.work[self.index]
+        rest = sum(self.per_row * flops(m) / self.rate[d.id] for m, _, d in self.work[self.index + 1:])
+        left_in_row = self.per_row - (self.done - self.index * self.per_row)
+        return rest + left_in_row * flops(n) / self.rate[dev.id]
+
+    def before(self, phase: str, i: int) -> None:
+        self.ctx.check_cancelled()
+
+    def after(self, phase: str, i: int, seconds: float | None) -> None:
+        n, _, dev = self.work[self.index]
+        self.done += 1
+        if seconds:
+            self.rate[dev.id] = flops(n) / max(seconds, 1e-9)
+        last = phase == "round" and i == self.rounds - 1
+        if self.throttle.ready() or last:
+            what = f"warm-up {i + 1}/{self.warmup}" if phase == "warmup" else f"round {i + 1}/{self.rounds}"
+            self.ctx.emit(Progress(self.done, self.total, f"n={n} · {dev.id} · {what}", max(0.0, self.eta())))
 
 
 def _duration(seconds: float) -> str:
@@ -520,55 +572,42 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
 
 
 def _render_markdown(summary: Mapping[str, Any]) -> str:
-    config = summary.get("config") or {}
-    rows = [r for r in (summary.get("rows") or []) if isinstance(r, Mapping)]
-    status = summary.get("status", "?")
-    dtype = summary.get("dtype") or config.get("dtype") or "float32"
-    lines = ["# Matrix multiplication: CPU and GPU", ""]
-    lines.append(f"Status: **{status}** · dtype {dtype} · run {summary.get('run_id', '?')}")
+    parts = [
+        "# Matrix multiplication: CPU and GPU", _markdown_status(summary), _markdown_results(summary),
+        _markdown_rejected(summary), _markdown_method(summary), _markdown_notes(summary),
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _markdown_status(summary: Mapping[str, Any]) -> str:
+    text = f"Status: **{summary.get('status', '?')}** · dtype {summary_dtype(summary)} · run {summary.get('run_id', '?')}"
     if summary.get("error"):
-        lines += ["", f"**Error:** {summary['error']}" + (f" — {summary['hint']}" if summary.get("hint") else "")]
-    lines.append("")
-    headers = ["size", "processor", "dtype", "execution time (median ms)", "mean ms", "min ms", "stdev ms",
-               "GFLOP/s", "speedup vs CPU:0"]
-    table_rows: list[list[Any]] = []
-    sizes = list(dict.fromkeys([r.get("size") for r in rows] + list(summary.get("sizes") or config.get("sizes") or [])))
-    for n in sizes:
-        for r in [r for r in rows if r.get("size") == n]:
-            speed = r.get("speedup_vs_cpu")
-            if r.get("rejected"):
-                table_rows.append([n, r.get("device"), r.get("dtype"), REJECTED_REASON] + ["—"] * 5)
-            else:
-                table_rows.append([
-                    n, r.get("device"), r.get("dtype"), fmt(r.get("median_ms"), 3), fmt(r.get("mean_ms"), 3),
-                    fmt(r.get("min_ms"), 3), fmt(r.get("stdev_ms"), 3), fmt(r.get("gflops"), 1),
-                    f"{speed:.2f}×" if isinstance(speed, (int, float)) else "—",
-                ])
-        if summary.get("gpu_present") is False and any(r.get("size") == n for r in rows):
-            table_rows.append([n, "GPU", "—", "no GPU", "—", "—", "—", "—", "—"])
-    if table_rows:
-        lines.append(markdown_table(headers, table_rows, ["r", "l", "l", "r", "r", "r", "r", "r", "r"]))
-    else:
-        lines.append("No products were timed.")
+        text += "\n\n" + f"**Error:** {summary['error']}" + (f" — {summary['hint']}" if summary.get("hint") else "")
+    return text
+
+
+def _markdown_results(summary: Mapping[str, Any]) -> str:
+    rows = summary_result_rows(summary)
+    text = results_table(rows).markdown() if rows else "No products were timed."
     progress = summary.get("in_progress")
-    if isinstance(progress, Mapping) and status != "completed":
-        lines += ["", f"Interrupted while timing n={progress.get('size')} on {progress.get('device')}; that row is missing."]
-    rejected = [r for r in rows if r.get("rejected")]
-    if rejected:
-        lines += ["", "## Rejected rows", ""]
-        lines += [f"- n={r.get('size')} on {r.get('device')}: {r.get('reason')}" for r in rejected]
-    lines += ["", "## How this was measured", ""]
-    if summary.get("method"):
-        lines.append(f"- Method: {summary['method']}.")
-    for d in summary.get("devices") or []:
-        if isinstance(d, Mapping):
-            mem = human_bytes(d.get("memory_free")) if d.get("memory_free") is not None else "unknown"
-            lines.append(
-                f"- {d.get('id')}: {d.get('name') or '?'} ({d.get('backend') or '?'}), free memory {mem}, "
-                f"plausible peak ≤ {fmt(d.get('peak_gflops'), 0)} GFLOP/s"
-            )
+    if isinstance(progress, Mapping) and summary.get("status") != "completed":
+        text += f"\n\nInterrupted while timing n={progress.get('size')} on {progress.get('device')}; that row is missing."
+    return text
+
+
+def _markdown_rejected(summary: Mapping[str, Any]) -> str:
+    rejected = [r for r in summary.get("rows") or [] if isinstance(r, Mapping) and r.get("rejected")]
+    if not rejected:
+        return ""
+    return "## Rejected rows\n\n" + "\n".join(f"- n={r.get('size')} on {r.get('device')}: {r.get('reason')}" for r in rejected)
+
+
+def _markdown_method(summary: Mapping[str, Any]) -> str:
+    """The method note, each device (as on the device panel), TF32, the estimate and the build."""
+    lines = [f"## {METHOD_TITLE}", "", f"- Method: {method_note(**summary_method(summary))}"]
+    lines += [f"- {device_title(d)}: {device_detail(d)}" for d in summary.get("devices") or [] if isinstance(d, Mapping)]
     if summary.get("gpu_present") is False:
-        lines.append("- GPU: no GPU on this machine; the run completed on the CPU.")
+        lines.append(f"- {NO_GPU_RESULT}")
     tf32 = summary.get("tf32")
     if isinstance(tf32, Mapping) and tf32.get("enabled") is not None:
         lines.append(f"- TF32 for float32 on Ampere+ GPUs: {'on' if tf32.get('enabled') else 'off'}"
@@ -578,9 +617,14 @@ def _render_markdown(summary: Mapping[str, Any]) -> str:
         lines.append(f"- Estimated time before starting: {_duration(float(estimate['seconds']))}.")
     env = summary.get("environment") or {}
     if env.get("tensorflow"):
-        cuda = f" (built with CUDA {env.get('cuda_version')}, cuDNN {env.get('cudnn_version')})" if env.get("cuda_build") else ""
-        lines.append(f"- TensorFlow {env.get('tensorflow')}{cuda}, NumPy {env.get('numpy', '?')}.")
+        cuda = env.get("cuda_build")
+        lines.append("- " + tensorflow_build_line(
+            env["tensorflow"], env.get("cuda_version") if cuda else None, env.get("cudnn_version") if cuda else None,
+            numpy=env.get("numpy", "?"),
+        ) + ".")
+    return "\n".join(lines)
+
+
+def _markdown_notes(summary: Mapping[str, Any]) -> str:
     notes = summary.get("notes") or []
-    if notes:
-        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
-    return "\n".join(lines) + "\n"
+    return "## Notes\n\n" + "\n".join(f"- {n}" for n in notes) if notes else ""

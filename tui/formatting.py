@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from fmnist_tui.render.devices import format_ms  # the devices table's number format, defined with it
+
+__all__ = ["format_eta", "format_ms"]
 
 
 def format_eta(seconds: float | None) -> str:
@@ -13,10 +15,3 @@ def format_eta(seconds: float | None) -> str:
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"ETA {hours}:{minutes:02d}:{seconds:02d}" if hours else f"ETA {minutes}:{seconds:02d}"
-
-
-def format_ms(value: Any) -> str:
-    """Milliseconds with three decimals (one above 100 ms); an em dash for no value."""
-    if not isinstance(value, (int, float)):
-        return "—"
-    return f"{value:.3f}" if value < 100 else f"{value:.1f}"

@@ -6,14 +6,17 @@ import argparse
 from typing import Any, Mapping
 
 from rich import box
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
+from rich.text import Text
 
-from fmnist_tui.engine.devices import DEFAULT_SIZES, DevicesDetected, TimingMeasured, human_bytes
+from fmnist_tui.engine.devices import DEFAULT_SIZES, DevicesDetected, TimingMeasured
 from fmnist_tui.engine.events import Progress as ProgressEvent
+from fmnist_tui.render.devices import (
+    NO_GPU_RESULT, device_panel, method_line, result_row, results_table, results_title, summary_dtype,
+    summary_method, summary_result_rows, timing_line,
+)
 
-from ..formatting import format_eta, format_ms
+from ..formatting import format_eta
 from ..headless import HeadlessRenderer
 
 NAME = "devices"
@@ -68,37 +71,18 @@ ARGUMENT_OF_FIELD = {
     "tf32": "--tf32", "warmup": "--warmup", "numpy": "--no-numpy",
 }
 
-REJECTED_TEXT = "rejected: not synchronized"
-NO_GPU = "no GPU"
 
-
-def results_table(summary: Mapping[str, Any]) -> Table:
-    """size | processor | execution time, plus the spread, GFLOP/s and the speedup vs CPU:0."""
-    rows = [r for r in (summary.get("rows") or []) if isinstance(r, Mapping)]
-    dtype = summary.get("dtype") or (summary.get("config") or {}).get("dtype") or "float32"
-    gpu_requested = any(str(d).startswith("gpu") for d in (summary.get("config") or {}).get("devices", ["gpu"]))
-    table = Table(title=f"Matrix multiplication ({dtype})", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, collapse_padding=True)
-    table.add_column("size", justify="right", no_wrap=True)
-    table.add_column("processor", no_wrap=True)
-    table.add_column("dtype", no_wrap=True)
-    table.add_column("execution time (median ms)", justify="right", min_width=11)
-    for name in ("mean ms", "min ms", "stdev ms", "GFLOP/s", "speedup vs CPU:0"):
-        table.add_column(name, justify="right", min_width=6)
-    for n in dict.fromkeys(r.get("size") for r in rows):
-        for r in (r for r in rows if r.get("size") == n):
-            if r.get("rejected"):
-                table.add_row(str(n), str(r.get("device")), str(r.get("dtype")), f"[red]{REJECTED_TEXT}[/]", *["—"] * 5)
-                continue
-            speed, gflops = r.get("speedup_vs_cpu"), r.get("gflops")
-            table.add_row(
-                str(n), escape(str(r.get("device"))), str(r.get("dtype")), format_ms(r.get("median_ms")),
-                format_ms(r.get("mean_ms")), format_ms(r.get("min_ms")), format_ms(r.get("stdev_ms")),
-                f"{gflops:.1f}" if isinstance(gflops, (int, float)) else "—",
-                f"{speed:.2f}×" if isinstance(speed, (int, float)) else "—",
-            )
-        if summary.get("gpu_present") is False and gpu_requested:
-            table.add_row(str(n), "GPU", "—", f"[yellow]{NO_GPU}[/]", *["—"] * 5)
+def results_renderable(summary: Mapping[str, Any]):
+    """The results table as rich draws it: render/devices' table, rejected rows red, "no GPU" rows yellow."""
+    rows = summary_result_rows(summary)
+    table = results_table(rows).rich(
+        title=results_title(summary_dtype(summary)), title_justify="left", box=box.SIMPLE_HEAD,
+        pad_edge=False, collapse_padding=True,
+    )
+    for drawn, row in zip(table.rows, rows):
+        drawn.style = row.style or None
+    for column in table.columns[:2]:  # size, processor: narrow terminals wrap the other headers instead
+        column.no_wrap = True
     return table
 
 
@@ -125,27 +109,10 @@ class Renderer(HeadlessRenderer):
 
     def on_devices_detected(self, event: DevicesDetected) -> None:
         out = self.progress.console
-        grid = Table(title="Devices", title_justify="left", show_edge=False, box=None, padding=(0, 2, 0, 0))
-        for name in ("device", "name", "memory", "plausible peak"):
-            grid.add_column(name, no_wrap=name != "name")
-        for d in event.devices:
-            memory = _memory(d.get("memory_free"), d.get("memory_total"))
-            peak = d.get("peak_gflops")
-            grid.add_row(
-                f"[bold]{escape(str(d.get('id')))}[/]", escape(str(d.get("name") or "?")), memory,
-                f"≤ {peak:,.0f} GFLOP/s" if isinstance(peak, (int, float)) else "?",
-            )
-        out.print(grid)
-        if not event.gpu_present:
-            out.print(f"[bold yellow]GPU: {NO_GPU}[/] — TensorFlow sees no GPU on this machine; only the CPU is timed.")
-        build = f"TensorFlow {event.tensorflow or '?'}"
-        if event.cuda_version or event.cudnn_version:
-            build += f", built with CUDA {event.cuda_version or '?'} and cuDNN {event.cudnn_version or '?'}"
-        else:
-            build += ", built without CUDA"
-        if event.tf32 is not None:
-            build += f"; TF32 {'on' if event.tf32 else 'off'}"
-        out.print(f"[dim]{escape(build)}[/]")
+        out.print("[bold]Devices[/]")
+        out.print(device_panel(
+            event.devices, event.gpu_present, event.tensorflow, event.cuda_version, event.cudnn_version, event.tf32,
+        ).rich())
 
     def on_log(self, event) -> None:
         if event.message.startswith("no GPU:"):
@@ -153,34 +120,12 @@ class Renderer(HeadlessRenderer):
         super().on_log(event)
 
     def on_timing_measured(self, event: TimingMeasured) -> None:
-        r = event.row
-        head = f"n={r['size']:<6} {r['device']:<12}"
-        if r.get("rejected"):
-            self.progress.console.print(f"{escape(head)} [red]{REJECTED_TEXT}[/]")
-        else:
-            self.progress.console.print(
-                f"{escape(head)} median {format_ms(r.get('median_ms'))} ms  {r.get('gflops', 0):.1f} GFLOP/s"
-            )
+        self.progress.console.print(Text(timing_line(event.row), style=result_row(event.row).style))
 
     def show_result(self, summary) -> None:
         if summary.get("rows"):
-            self.console.print(results_table(summary))
-        method = summary.get("method")
-        if method:
-            devices = ", ".join(str(d.get("id")) for d in summary.get("devices") or [] if isinstance(d, Mapping))
-            self.console.print(f"[dim]How it was measured: {escape(method)}; on {escape(devices or '?')}.[/]")
+            self.console.print(results_renderable(summary))
+        if summary.get("method"):  # the run got as far as measuring
+            self.console.print(Text(method_line(**summary_method(summary)), style="dim"))
         if summary.get("gpu_present") is False:
-            self.console.print(f"[yellow]{NO_GPU}[/]: the run completed on the CPU.")
-
-
-def _memory(free: int | None, total: int | None) -> str:
-    """"24.0/25.3 GB free", "512.0 MB/25.3 GB free", or what is known."""
-    if free is None:
-        return f"{human_bytes(total)} total" if total is not None else "unknown"
-    if total is None:
-        return f"{human_bytes(free)} free"
-    free_text, total_text = human_bytes(free), human_bytes(total)
-    unit = total_text.split()[-1]
-    if free_text.endswith(f" {unit}"):
-        free_text = free_text.removesuffix(f" {unit}")
-    return f"{free_text}/{total_text} free"
+            self.console.print(Text(NO_GPU_RESULT, style="yellow"))

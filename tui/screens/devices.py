@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -12,17 +12,21 @@ from textual.widgets import (
     Button, DataTable, Header, Label, Log, ProgressBar, Static, TabbedContent, TabPane,
 )
 
-from fmnist_tui.engine.devices import DevicesConfig, DevicesDetected, TimingMeasured, human_bytes
+from fmnist_tui.engine.devices import DevicesConfig, DevicesDetected, TimingMeasured
 from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import (
     Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
 )
+from fmnist_tui.render.devices import (
+    NO_GPU, RESULT_ALIGN, RESULT_HEADERS, ResultRow, device_panel, environment_panel, gpu_missing, method_line,
+    result_rows, timing_line,
+)
+from fmnist_tui.render.table import RICH_JUSTIFY
 
 from ..widgets.bar_chart import GflopsChart
 from ..widgets.form import FormField
 from ..widgets.footer import StableFooter
-from ..commands.devices import NO_GPU, REJECTED_TEXT
-from ..formatting import format_eta, format_ms
+from ..formatting import format_eta
 from .task_screen import TaskScreen
 
 # (config field, label, default on this screen, tooltip). The defaults are quick on a small
@@ -36,67 +40,14 @@ FIELDS = (
     ("tf32", "TF32", "auto", "auto (TensorFlow's default), on or off; float32 on Ampere+ GPUs only."),
 )
 
-COLUMNS = (
-    ("size", "size", "right"), ("device", "processor", "left"), ("dtype", "dtype", "left"),
-    ("median", "median ms", "right"), ("mean", "mean ms", "right"), ("min", "min ms", "right"),
-    ("stdev", "stdev ms", "right"), ("gflops", "GFLOP/s", "right"), ("speedup", "vs CPU", "right"),
-)
+COLUMN_KEYS = ("size", "device", "dtype", "median", "mean", "min", "stdev", "gflops", "speedup")
 
 
-def row_cells(row: Mapping[str, Any]) -> list[Text]:
-    """The table cells of one `TimingMeasured` row; rejected rows carry no numbers."""
-    justify = [j for _, _, j in COLUMNS]
-    if row.get("rejected"):
-        values = [str(row.get("size")), str(row.get("device")), str(row.get("dtype")), REJECTED_TEXT] + ["—"] * 5
-        style = "red"
-    else:
-        speed = row.get("speedup_vs_cpu")
-        gflops = row.get("gflops")
-        values = [
-            str(row.get("size")), str(row.get("device")), str(row.get("dtype")),
-            format_ms(row.get("median_ms")), format_ms(row.get("mean_ms")), format_ms(row.get("min_ms")), format_ms(row.get("stdev_ms")),
-            f"{gflops:.1f}" if isinstance(gflops, (int, float)) else "—",
-            f"{speed:.2f}×" if isinstance(speed, (int, float)) else "—",
-        ]
-        style = ""
-    return [Text(v, style=style, justify=j) for v, j in zip(values, justify)]
-
-
-def no_gpu_cells(size: int) -> list[Text]:
-    values = [str(size), "GPU", "—", NO_GPU, "—", "—", "—", "—", "—"]
-    return [Text(v, style="yellow", justify=j) for v, (_, _, j) in zip(values, COLUMNS)]
-
-
-def device_panel_text(
-    devices: list[Mapping[str, Any]], gpu_present: bool | None, tensorflow: str | None,
-    cuda_version: str | None, cudnn_version: str | None, tf32: bool | None,
-) -> str:
-    """Markup for the device panel: one line per device, the GPU verdict, the TF build."""
-    lines = []
-    for d in devices:
-        free, total = d.get("memory_free"), d.get("memory_total")
-        if free is not None:
-            memory = f"{human_bytes(free)} free of {human_bytes(total)}"
-        elif total is not None:
-            memory = f"{human_bytes(total)}, free unknown"
-        else:
-            memory = "memory unknown"
-        cc = f" · compute {d['compute_capability']}" if d.get("compute_capability") else ""
-        peak = d.get("peak_gflops")
-        peak_text = f" · peak ≤ {peak:,.0f} GFLOP/s" if isinstance(peak, (int, float)) else ""
-        lines.append(f"[b]{escape(str(d.get('id')))}[/b] · {escape(str(d.get('name') or '?'))}")
-        lines.append(f"  [dim]{memory}{cc}{peak_text}[/dim]")
-    if gpu_present is False:
-        lines.append("[b yellow]GPU: no GPU[/] [yellow]— TensorFlow sees none; CPU only.[/]")
-    build = f"TF {tensorflow or '?'}"
-    if cuda_version or cudnn_version:
-        build += f" · built with CUDA {cuda_version or '?'}, cuDNN {cudnn_version or '?'}"
-    else:
-        build += " · built without CUDA"
-    if tf32 is not None:
-        build += f" · TF32 {'on' if tf32 else 'off'}"
-    lines.append(escape(build))
-    return "\n".join(lines)
+def table_cells(row: ResultRow) -> list[Text]:
+    """One results row as DataTable cells, aligned and coloured as render/devices says."""
+    return [
+        Text(cell, style=row.style, justify=RICH_JUSTIFY[align]) for cell, align in zip(row.cells, RESULT_ALIGN)
+    ]
 
 
 class DevicesScreen(TaskScreen):
@@ -127,7 +78,6 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
         super().__init__()
         self.rows: list[dict[str, Any]] = []
         self.gpu_present: bool | None = None
-        self._gpu_requested = False
         self._config: DevicesConfig | None = None
 
     def compose(self) -> ComposeResult:
@@ -161,8 +111,8 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
 
     def on_mount(self) -> None:
         table = self.query_one("#results-table", DataTable)
-        for key, label, justify in COLUMNS:
-            table.add_column(Text(label, justify=justify), key=key)
+        for key, label, align in zip(COLUMN_KEYS, RESULT_HEADERS, RESULT_ALIGN):
+            table.add_column(Text(label, justify=RICH_JUSTIFY[align]), key=key)
         self.query_one("#devices-progress", ProgressBar).display = False
         self._method_note(None)
         self._preview_environment()
@@ -177,15 +127,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
         env = getattr(self.app, "settings", None) and self.app.settings.environment
         if not env:
             return
-        gpus = env.get("gpus") or []
-        lines = [
-            f"[b]GPU[/b] {escape(g.get('device_name') or g.get('name') or 'GPU')}" for g in gpus
-        ] or ["[b yellow]GPU: no GPU[/] — TensorFlow sees no GPU here; only the CPU will be timed."]
-        cuda = (f" · built with CUDA {env.get('cuda_version')}, cuDNN {env.get('cudnn_version')}"
-                if env.get("cuda_build") else " · built without CUDA")
-        lines.append(f"[dim]TensorFlow {escape(str(env.get('tensorflow')))}{escape(cuda)} · "
-                     f"{env.get('cpu_count', '?')} CPUs · details when a run starts[/dim]")
-        self.query_one("#device-panel", Static).update("\n".join(lines))
+        self.query_one("#device-panel", Static).update(environment_panel(env).rich())
 
     # ---- form --------------------------------------------------------------------------
 
@@ -230,7 +172,6 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
         self._config = config
         self.rows = []
         self.gpu_present = None
-        self._gpu_requested = any(d.startswith("gpu") for d in config.devices)
         self.query_one("#results-table", DataTable).clear()
         self.query_one("#gflops-chart", GflopsChart).clear()
         self.query_one("#devices-progress", ProgressBar).update(total=None, progress=0)
@@ -265,10 +206,9 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
 
     def _devices_detected(self, event: DevicesDetected) -> None:
         self.gpu_present = event.gpu_present
-        self.query_one("#device-panel", Static).update(device_panel_text(
-            list(event.devices), event.gpu_present, event.tensorflow, event.cuda_version,
-            event.cudnn_version, event.tf32,
-        ))
+        self.query_one("#device-panel", Static).update(device_panel(
+            event.devices, event.gpu_present, event.tensorflow, event.cuda_version, event.cudnn_version, event.tf32,
+        ).rich())
         self._method_note([str(d.get("id")) for d in event.devices])
         self.query_one("#devices-log", Log).write_line(
             "Devices: " + ", ".join(f"{d.get('id')} ({d.get('name')})" for d in event.devices)
@@ -278,39 +218,28 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
     def _method_note(self, devices: list[str] | None) -> None:
         cfg = self._config
         if cfg is None:
-            text = ("How it is measured: median of the timed rounds after warm-up products; each product "
-                    "finished (its sum fetched to the host) before the clock stops.")
+            text = method_line()
         else:
-            where = ", ".join(devices) if devices else "the selected devices"
-            text = (f"How it is measured: median of {cfg.rounds} rounds after {cfg.warmup} warm-up products, "
-                    f"{cfg.dtype}; inputs created on the device first; each product synchronized (its sum "
-                    f"fetched to the host) before the clock stops; on {where}. GFLOP/s = 2n³ / median.")
-        self.query_one("#method-note", Static).update(f"[dim]{escape(text)}[/dim]")
+            text = method_line(cfg.rounds, cfg.warmup, cfg.dtype, devices or ())
+        self.query_one("#method-note", Static).update(Text(text, style="dim"))
 
     def _timing_measured(self, event: TimingMeasured) -> None:
         row = dict(event.row)
         self.rows.append(row)
         self._rebuild_table()
-        note = NO_GPU if self.gpu_present is False and self._gpu_requested else None
+        note = NO_GPU if self._gpu_missing else None
         self.query_one("#gflops-chart", GflopsChart).set_rows(self.rows, note=note)
-        log = self.query_one("#devices-log", Log)
-        if row.get("rejected"):
-            log.write_line(f"n={row['size']} {row['device']}: {REJECTED_TEXT}")
-        else:
-            log.write_line(
-                f"n={row['size']} {row['device']}: median {format_ms(row.get('median_ms'))} ms, "
-                f"{row.get('gflops', 0):.1f} GFLOP/s"
-            )
+        self.query_one("#devices-log", Log).write_line(timing_line(row))
+
+    @property
+    def _gpu_missing(self) -> bool:
+        return gpu_missing(self.gpu_present, self._config.devices if self._config else ())
 
     def _rebuild_table(self) -> None:
         table = self.query_one("#results-table", DataTable)
         table.clear()
-        sizes = list(dict.fromkeys(r["size"] for r in self.rows))
-        for n in sizes:
-            for r in (r for r in self.rows if r["size"] == n):
-                table.add_row(*row_cells(r), key=f"{n}|{r['device']}")
-            if self.gpu_present is False and self._gpu_requested:
-                table.add_row(*no_gpu_cells(n), key=f"{n}|GPU")
+        for row in result_rows(self.rows, self._gpu_missing):
+            table.add_row(*table_cells(row), key=row.key)
 
     def _run_ended(self, event: Event) -> None:
         status = self.query_one("#devices-status", Static)
