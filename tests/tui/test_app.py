@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from textual.widgets import Checkbox, DataTable, Input
@@ -15,24 +14,12 @@ from fmnist_tui.tui.screens.help import HelpModal
 from fmnist_tui.tui.screens.home import HomeScreen
 from fmnist_tui.tui.widgets.form import FormField
 
-SIZE = (100, 30)
+from pilot_helpers import SIZE, open_screen, set_field, toasts, wait_until
 
-
-@pytest.fixture
-def app(tmp_path, small_npz):
-    return make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", data_dir=small_npz,
-                    describe_environment=False)
-
-
-async def set_field(screen, name: str, value: str) -> None:
-    screen.query_one(f"#input-{name}", Input).value = value
 
 
 async def open_classifier(pilot) -> ClassifierScreen:
-    await pilot.press("1")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ClassifierScreen)
-    return pilot.app.screen
+    return await open_screen(pilot, "1", ClassifierScreen)
 
 
 async def wait_for_run(pilot, screen) -> None:
@@ -53,13 +40,13 @@ async def test_a_task_without_its_screen_is_shown_as_not_available(app, monkeypa
     from fmnist_tui.tui.app import FmnistApp
 
     monkeypatch.setattr(FmnistApp, "MODES", {k: v for k, v in FmnistApp.MODES.items() if k != "runs"})
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         option = app.screen.query_one("#task-list").get_option("runs")
         assert option.disabled is True and "not available yet" in str(option.prompt)
         await pilot.press("5")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-        assert any("not available yet" in str(n.message) for n in app._notifications)
+        assert await wait_until(pilot, lambda: any("not available yet" in toast for toast in toasts(app)), 5)
 
 
 async def test_number_key_and_arrows_open_the_classifier_and_escape_returns(app):
@@ -87,9 +74,9 @@ async def test_help_opens_and_closes(app):
 async def test_invalid_form_values_are_shown_next_to_their_fields(app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_classifier(pilot)
-        await set_field(screen, "epochs", "0")
-        await set_field(screen, "learning_rate", "fast")
-        await set_field(screen, "dropout", "1.5")
+        set_field(screen, "epochs", "0")
+        set_field(screen, "learning_rate", "fast")
+        set_field(screen, "dropout", "1.5")
         screen.query_one("#model-keras", Checkbox).value = False
         screen.query_one("#model-lowlevel", Checkbox).value = False
         await pilot.press("s")
@@ -106,7 +93,7 @@ async def test_invalid_form_values_are_shown_next_to_their_fields(app):
 async def test_a_tiny_run_fills_the_comparison_table(app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_classifier(pilot)
-        await set_field(screen, "epochs", "2")
+        set_field(screen, "epochs", "2")
         await pilot.press("s")
         await pilot.pause()  # (this run is short: it may already be over here)
         await wait_for_run(pilot, screen)
@@ -124,8 +111,8 @@ async def test_a_tiny_run_fills_the_comparison_table(app):
 async def test_cancel_stops_the_run_and_keeps_a_cancelled_summary(app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_classifier(pilot)
-        await set_field(screen, "epochs", "1000")
-        await set_field(screen, "batch_size", "8")
+        set_field(screen, "epochs", "1000")
+        set_field(screen, "batch_size", "8")
         await pilot.press("s")
         # wait for the first epoch to complete, then cancel with the key
         for _ in range(400):
@@ -140,17 +127,9 @@ async def test_cancel_stops_the_run_and_keeps_a_cancelled_summary(app):
         assert len(summary["models"]["keras"]["epochs"]) >= 1
 
 
-async def wait_until(pilot, condition, seconds: float = 60.0) -> bool:
-    """Pause until `condition()` holds (checked before each pause: the app may have exited)."""
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        await pilot.pause(0.05)
-    return condition()
-
-
 async def start_long_run(pilot) -> ClassifierScreen:
     screen = await open_classifier(pilot)
-    await set_field(screen, "epochs", "1000")
+    set_field(screen, "epochs", "1000")
     await pilot.press("s")
     assert await wait_until(pilot, lambda: screen.run_dir is not None)
     return screen
@@ -195,7 +174,7 @@ async def test_quitting_can_leave_a_run_going_on_without_the_app(app, tmp_path):
 async def test_screens_stay_switchable_while_training(app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_classifier(pilot)
-        await set_field(screen, "epochs", "3")
+        set_field(screen, "epochs", "3")
         await pilot.press("s")
         await pilot.pause(0.05)
         await pilot.press("escape")
@@ -231,13 +210,13 @@ async def test_a_tensorflow_that_does_not_load_is_reported(tmp_path, monkeypatch
     (fake / "__init__.py").write_text("raise ImportError('libcudart.so.12: cannot open shared object file')\n")
     monkeypatch.setenv("PYTHONPATH", str(fake.parent))
     app = make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
             if app.sub_title == "TensorFlow did not load":
                 break
         assert app.sub_title == "TensorFlow did not load"
-        assert any("libcudart" in str(n.message) for n in app._notifications)
+        assert await wait_until(pilot, lambda: any("libcudart" in toast for toast in toasts(app)), 5)
 
 
 async def test_task_screens_are_mounted_unseen_after_start_and_keys_still_work(tmp_path):

@@ -11,15 +11,12 @@ from fmnist_tui.engine.launcher import launch, read_summary, request_cancel, wai
 from fmnist_tui.tui.app import make_app
 from fmnist_tui.tui.screens.classifier import ClassifierScreen
 from fmnist_tui.tui.screens.runs import RunsScreen
+from pilot_helpers import wait_until
 
 SIZE = (110, 32)
 
 
-async def wait_until(pilot, condition, seconds: float = 90.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        await pilot.pause(0.05)
-    return condition()
+WAIT = 90.0  # seconds: a worker process starts, loads TensorFlow and trains a few epochs
 
 
 def epochs_done(run_dir: Path) -> int:
@@ -42,17 +39,17 @@ async def test_enter_on_a_running_run_opens_the_classifier_attached_with_its_his
             status = str(app.screen.table.get_row_at(0)[3])
             assert status.startswith("running")
             await pilot.press("enter")
-            assert await wait_until(pilot, lambda: isinstance(app.screen, ClassifierScreen))
+            assert await wait_until(pilot, lambda: isinstance(app.screen, ClassifierScreen), WAIT)
             screen = app.screen
             assert screen.running and screen.run_dir == run.run_dir
             epochs = screen.query_one("#epoch-table", DataTable)
-            assert await wait_until(pilot, lambda: epochs.row_count >= 2)  # replayed from the journal
+            assert await wait_until(pilot, lambda: epochs.row_count >= 2, WAIT)  # replayed from the journal
             replayed = epochs.row_count
-            assert await wait_until(pilot, lambda: epochs.row_count > replayed)  # then live
+            assert await wait_until(pilot, lambda: epochs.row_count > replayed, WAIT)  # then live
             comparison = screen.query_one("#comparison-table", DataTable)
             assert str(comparison.get_row("test_accuracy")[1]) != "—"
             await pilot.press("c")  # cancel from the attached screen
-            assert await wait_until(pilot, lambda: not screen.running)
+            assert await wait_until(pilot, lambda: not screen.running, WAIT)
             assert read_summary(run.run_dir)["status"] == "cancelled"
     finally:
         request_cancel(run.run_dir)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, MarkdownViewer
-from textual.widgets._toast import Toast
 
 from fmnist_tui.tui.app import make_app
 from fmnist_tui.tui.screens.confirm import ConfirmModal
@@ -15,9 +14,7 @@ from fmnist_tui.tui.screens.home import HomeScreen
 from fmnist_tui.tui.screens.run_compare import RunCompareScreen
 from fmnist_tui.tui.screens.runs import RunsScreen, RunSummaryScreen
 from fmnist_tui.tui.widgets.curves import TrainingCurves
-
-SIZE = (100, 30)
-
+from pilot_helpers import SIZE, toasts
 
 def write_run(runs_dir: Path, run_id: str, markdown: str | None = None, **fields) -> None:
     task = run_id.split("-")[2]
@@ -262,14 +259,6 @@ async def test_a_report_is_assembled_from_selected_runs(app, runs_dir):
         await pilot.press("escape")
         await pilot.pause()
         assert any(r.task == "report" for r in app.screen.records)
-
-
-def toasts(app) -> list[str]:
-    """The notifications on screen, as the user reads them (title, then message).
-
-    Rendering them is part of the check: a message taken as markup can fail to render.
-    """
-    return [toast.render().plain for toast in app.screen.query(Toast)]
 
 
 def damage(runs_dir: Path, run_id: str, change) -> None:

@@ -17,6 +17,7 @@ from fmnist_tui.tui.screens.home import HomeScreen
 from fmnist_tui.tui.screens.jacobian import JacobianScreen
 from fmnist_tui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from fmnist_tui.tui.widgets.calculus import plain_text
+from pilot_helpers import open_screen
 
 MINIMUM = (MIN_WIDTH, MIN_HEIGHT)
 
@@ -24,13 +25,6 @@ MINIMUM = (MIN_WIDTH, MIN_HEIGHT)
 @pytest.fixture
 def app(tmp_path):
     return make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", describe_environment=False)
-
-
-async def open_screen(pilot, key: str, kind):
-    await pilot.press(key)
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, kind)
-    return pilot.app.screen
 
 
 def region_of(screen, selector: str):
