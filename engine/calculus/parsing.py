@@ -578,7 +578,6 @@ def parse_matrix(text: str, *, max_size: int = MAX_MATRIX_SIZE) -> list[list[Any
     rows on separate lines. Entries may be integers, decimals (made exact), fractions,
     ``sqrt(2)``, ``pi`` … Returns the rows as lists of SymPy numbers.
     """
-    what = "matrix"
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("The matrix is empty.", "Enter a square matrix, e.g. [[3, 2], [2, 3]] or 3 2; 2 3.")
     body = text.strip()
@@ -590,47 +589,59 @@ def parse_matrix(text: str, *, max_size: int = MAX_MATRIX_SIZE) -> list[list[Any
     row_form = ";" in body or "\n" in body.strip()
     if row_form and body.startswith("[") and body.endswith("]") and not body.startswith("[["):
         body = body[1:-1].strip()
-    if body[:1] in "[(" and not row_form:
-        rows = _Parser(body, what, True, False, MAX_MATRIX_TEXT_LENGTH).parse()
-        if not isinstance(rows, list):
-            rows = [[rows]]
-        elif all(not isinstance(r, list) for r in rows):
-            rows = [rows]  # [1, 2] is a single row (and will fail the square check)
-        for i, row in enumerate(rows, 1):
-            if not isinstance(row, list):
+    rows = _nested_rows(body) if body[:1] in "[(" and not row_form else _text_rows(body)
+    _check_square(rows, max_size)
+    return rows
+
+
+def _nested_rows(body: str) -> list[list[Any]]:
+    """The rows of a matrix written as nested lists, [[3, 2], [2, 3]]."""
+    rows = _Parser(body, "matrix", True, False, MAX_MATRIX_TEXT_LENGTH).parse()
+    if not isinstance(rows, list):
+        rows = [[rows]]
+    elif all(not isinstance(r, list) for r in rows):
+        rows = [rows]  # [1, 2] is a single row (and will fail the square check)
+    for i, row in enumerate(rows, 1):
+        if not isinstance(row, list):
+            raise ExpressionError(
+                f"Row {i} of the matrix is not a list.", "Write every row in brackets: [[3, 2], [2, 3]]."
+            )
+        for j, item in enumerate(row, 1):
+            if isinstance(item, list):
                 raise ExpressionError(
-                    f"Row {i} of the matrix is not a list.", "Write every row in brackets: [[3, 2], [2, 3]]."
+                    f"Entry ({i}, {j}) of the matrix is a list; matrices have two levels of brackets.",
+                    "Write [[3, 2], [2, 3]].",
                 )
-            for j, item in enumerate(row, 1):
-                if isinstance(item, list):
-                    raise ExpressionError(
-                        f"Entry ({i}, {j}) of the matrix is a list; matrices have two levels of brackets.",
-                        "Write [[3, 2], [2, 3]].",
-                    )
-    else:
-        texts = [r.strip() for r in re.split(r"[;\n]", body)]
-        if texts and texts[-1] == "":
-            texts.pop()  # a trailing semicolon
-        rows = []
-        for i, row_text in enumerate(texts, 1):
-            if not row_text:
-                raise ExpressionError(f"Row {i} of the matrix is empty.", "Remove the extra ';' or blank line.")
-            if "," in row_text:
-                entries = [e.strip() for e in _split_top_level(row_text)]
-            else:
-                entries = row_text.split()
-            row = []
-            for j, entry in enumerate(entries, 1):
-                if not entry:
-                    raise ExpressionError(f"Entry ({i}, {j}) of the matrix is empty.", "Remove the extra comma.")
-                try:
-                    row.append(_Parser(entry, what, False, False, MAX_EXPRESSION_LENGTH).parse())
-                except ExpressionError as exc:
-                    raise ExpressionError(
-                        f"Entry ({i}, {j}) '{entry}': {exc.message}",
-                        exc.hint + " Separate entries with commas if an entry contains spaces.",
-                    ) from None
-            rows.append(row)
+    return rows
+
+
+def _text_rows(body: str) -> list[list[Any]]:
+    """The rows of a matrix written as text: rows split by ';' or newlines, entries by commas or spaces."""
+    texts = [r.strip() for r in re.split(r"[;\n]", body)]
+    if texts and texts[-1] == "":
+        texts.pop()  # a trailing semicolon
+    rows = []
+    for i, row_text in enumerate(texts, 1):
+        if not row_text:
+            raise ExpressionError(f"Row {i} of the matrix is empty.", "Remove the extra ';' or blank line.")
+        entries = [e.strip() for e in _split_top_level(row_text)] if "," in row_text else row_text.split()
+        rows.append([_text_entry(entry, i, j) for j, entry in enumerate(entries, 1)])
+    return rows
+
+
+def _text_entry(entry: str, i: int, j: int) -> Any:
+    if not entry:
+        raise ExpressionError(f"Entry ({i}, {j}) of the matrix is empty.", "Remove the extra comma.")
+    try:
+        return _Parser(entry, "matrix", False, False, MAX_EXPRESSION_LENGTH).parse()
+    except ExpressionError as exc:
+        raise ExpressionError(
+            f"Entry ({i}, {j}) '{entry}': {exc.message}",
+            exc.hint + " Separate entries with commas if an entry contains spaces.",
+        ) from None
+
+
+def _check_square(rows: list[list[Any]], max_size: int) -> None:
     n = len(rows)
     if n == 0:
         raise ExpressionError("The matrix is empty.", "Enter a square matrix, e.g. [[3, 2], [2, 3]].")
@@ -650,7 +661,6 @@ def parse_matrix(text: str, *, max_size: int = MAX_MATRIX_SIZE) -> list[list[Any
             f"The matrix is {n}×{n}; the largest supported size is {max_size}×{max_size}.",
             f"Exact eigenvalues are computed symbolically, which is only practical up to {max_size}×{max_size}.",
         )
-    return rows
 
 
 def _split_top_level(text: str) -> list[str]:
