@@ -15,10 +15,13 @@ import itertools
 import math
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import sympy
+
+from fmnist_tui.render.calculus import exact_text
 
 from ..errors import ConfigError, ExpressionError
 from .parsing import (
@@ -142,6 +145,12 @@ class EigenResult:
     verification: EigenVerification
 
     def to_summary(self) -> dict[str, Any]:
+        """The result's part of summary.json."""
+        return dict(self._summary)
+
+    @cached_property
+    def _summary(self) -> dict[str, Any]:
+        # once per result: the front ends ask for it more than once, and printing a large formula takes a while
         return merge_summaries(symbolic_summary(self.symbolic), numeric_summary(self.symbolic, self.numeric, self.verification))
 
 
@@ -502,124 +511,27 @@ def verify(symbolic: SymbolicEigen, numeric: NumericEigen, tolerance: float = DE
     a = matrix_floats(symbolic.matrix)
     n = a.shape[0]
     scale = max(1.0, float(np.linalg.norm(a, 2)))
-    notes: list[str] = []
-    if numeric.method == "eigh":
-        notes.append("A is symmetric, so tf.linalg.eigh was used: real eigenvalues and orthonormal eigenvectors.")
-    else:
-        notes.append("A is not symmetric, so tf.linalg.eig was used (complex128 eigenvalues and eigenvectors).")
-    notes.extend(symbolic.notes)
-
-    # Expand exact eigenvalues by algebraic multiplicity, then pair by nearest (n ≤ 6: try all orders).
-    slots = [k for k, p in enumerate(symbolic.pairs) for _ in range(p.algebraic_multiplicity)]
-    exact_values = [symbolic.pairs[k].numeric for k in slots]
-    values = list(numeric.values)
-    best: tuple[float, float] | None = None
-    best_perm: tuple[int, ...] = tuple(range(len(slots)))
-    if len(slots) == len(values):
-        for perm in itertools.permutations(range(len(slots))):
-            dists = [abs(values[i] - exact_values[perm[i]]) for i in range(len(values))]
-            key = (max(dists, default=0.0), sum(dists))
-            if best is None or key < best:
-                best, best_perm = key, perm
-    else:
-        notes.append(f"The numeric side returned {len(values)} eigenvalues for a {n}×{n} matrix.")
-
-    # Tolerances per exact eigenvalue.
-    distinct = [p.numeric for p in symbolic.pairs]
-    value_tol: list[float] = []
-    vector_tol: list[float] = []
-    for k, p in enumerate(symbolic.pairs):
-        gaps = [abs(p.numeric - q) for j, q in enumerate(distinct) if j != k]
-        gap = min(gaps) if gaps else math.inf
-        if p.defective:
-            block = p.algebraic_multiplicity - p.geometric_multiplicity + 1
-            loose = 100 * EPS ** (1.0 / block) * scale
-            value_tol.append(max(tolerance * scale, loose))
-            vector_tol.append(max(tolerance, 100 * EPS ** (1.0 / block)))
-        else:
-            value_tol.append(tolerance * scale)
-            vector_tol.append(max(tolerance, 100 * EPS * scale / gap) if gap > 0 else tolerance)
-
-    vectors = [np.array(v, dtype=np.complex128) for v in numeric.vectors]
+    notes = [_method_note(numeric.method), *symbolic.notes]
+    slots, order = _pair_order(symbolic, numeric.values)
+    if len(slots) != len(numeric.values):
+        notes.append(f"The numeric side returned {len(numeric.values)} eigenvalues for a {n}×{n} matrix.")
+    limits = _limits(symbolic, tolerance, scale)
     bases = [
         _orthonormal(np.array(p.numeric_vectors, dtype=np.complex128).T, p.geometric_multiplicity)
         for p in symbolic.pairs
     ]
-    checks: list[PairCheck] = []
-    residuals: list[float] = []
-    for i, (lam, v) in enumerate(zip(values, vectors)):
-        k = slots[best_perm[i]] if i < len(best_perm) else 0
-        norm = float(np.linalg.norm(v)) or 1.0
-        residual = float(np.linalg.norm(a @ v - lam * v)) / norm
-        residuals.append(residual)
-        u = v / norm
-        q = bases[k]
-        vector_error = float(np.linalg.norm(u - q @ (q.conj().T @ u)))
-        value_error = abs(lam - symbolic.pairs[k].numeric)
-        ok = (
-            value_error <= value_tol[k]
-            and vector_error <= vector_tol[k]
-            and residual <= max(tolerance, 100 * EPS) * scale
-        )
-        checks.append(
-            PairCheck(
-                index=i,
-                value=lam,
-                vector=tuple(complex(x) for x in v),
-                exact_index=k,
-                value_error=value_error,
-                residual=residual,
-                vector_error=vector_error,
-                value_tolerance=value_tol[k],
-                vector_tolerance=vector_tol[k],
-                ok=ok,
-            )
-        )
-
-    # Eigenspaces of dimension > 1: do the numeric vectors span the whole exact eigenspace?
-    subspace_errors: list[float] = []
-    subspace_ok = True
-    for k, p in enumerate(symbolic.pairs):
-        mine = [vectors[c.index] / (np.linalg.norm(vectors[c.index]) or 1.0) for c in checks if c.exact_index == k]
-        if p.geometric_multiplicity > 1 and len(mine) >= p.geometric_multiplicity:
-            qv = _orthonormal(np.array(mine).T, p.geometric_multiplicity)
-            sv = np.linalg.svd(bases[k].conj().T @ qv, compute_uv=False)
-            err = math.sqrt(max(0.0, 1.0 - float(min(sv)) ** 2))
-            subspace_errors.append(err)
-            if err > vector_tol[k]:
-                subspace_ok = False
-            notes.append(
-                f"λ = {_short(p.value, p.numeric)} has algebraic multiplicity {p.algebraic_multiplicity} and a "
-                f"{p.geometric_multiplicity}-dimensional eigenspace: any basis of it is valid, so the numeric "
-                f"eigenvectors are compared as a subspace, by projection (largest principal angle: sin = {err:.2e})."
-            )
-        else:
-            subspace_errors.append(max((c.vector_error for c in checks if c.exact_index == k), default=0.0))
-        if p.defective:
-            cosines = []
-            for x, y in itertools.combinations(mine, 2):
-                cosines.append(abs(np.vdot(x, y)))
-            parallel = f" (|cos| of the angle between them: {max(cosines):.12f})" if cosines else ""
-            block = p.algebraic_multiplicity - p.geometric_multiplicity + 1
-            notes.append(
-                f"λ = {_short(p.value, p.numeric)} is defective: algebraic multiplicity {p.algebraic_multiplicity} but geometric "
-                f"multiplicity {p.geometric_multiplicity}, so A has no basis of eigenvectors (it is not "
-                f"diagonalisable). The numeric eigenvectors for it are nearly parallel{parallel}, and "
-                f"floating-point eigenvalues of a Jordan block of size up to {block} are only accurate to about "
-                f"ε^(1/{block}) ≈ {EPS ** (1.0 / block):.1e}, so this eigenvalue is compared with tolerance "
-                f"{value_tol[k]:.1e}."
-            )
-    complex_pairs = [p for p in symbolic.pairs if abs(p.numeric.imag) > 0]
-    if complex_pairs:
-        listed = ", ".join(_short(p.value, p.numeric) for p in complex_pairs)
-        notes.append(
-            f"A has complex eigenvalues ({listed}): a real matrix that is not symmetric can rotate vectors, "
-            "so no real direction is merely stretched. They come in conjugate pairs, and their eigenvectors "
-            "are complex, compared up to a complex scale factor."
-        )
+    vectors = [np.array(v, dtype=np.complex128) for v in numeric.vectors]
+    residual_limit = max(tolerance, 100 * EPS) * scale
+    paired = [slots[order[i]] if i < len(order) else 0 for i in range(len(numeric.values))]  # exact index
+    checks = [
+        _check_pair(i, lam, v, paired[i], a, symbolic, bases[paired[i]], limits, residual_limit)
+        for i, (lam, v) in enumerate(zip(numeric.values, vectors))
+    ]
+    subspace_errors, subspace_ok = _check_eigenspaces(symbolic, vectors, checks, bases, limits, notes)
+    notes += _complex_notes(symbolic)
     if any(p.algebraic_multiplicity == 1 for p in symbolic.pairs):
         notes.append("Eigenvectors are unique only up to scale and sign, so they are compared by angle, not entry by entry.")
-    match = bool(checks) and all(c.ok for c in checks) and subspace_ok and len(values) == n
+    residuals = [c.residual for c in checks]
     return EigenVerification(
         checks=tuple(checks),
         subspace_errors=tuple(subspace_errors),
@@ -628,9 +540,141 @@ def verify(symbolic: SymbolicEigen, numeric: NumericEigen, tolerance: float = DE
         max_value_error=max((c.value_error for c in checks), default=0.0),
         max_vector_error=max([c.vector_error for c in checks] + subspace_errors, default=0.0),
         tolerance=tolerance,
-        match=match,
+        match=bool(checks) and all(c.ok for c in checks) and subspace_ok and len(numeric.values) == n,
         notes=tuple(notes),
     )
+
+
+def _method_note(method: str) -> str:
+    if method == "eigh":
+        return "A is symmetric, so tf.linalg.eigh was used: real eigenvalues and orthonormal eigenvectors."
+    return "A is not symmetric, so tf.linalg.eig was used (complex128 eigenvalues and eigenvectors)."
+
+
+def _pair_order(symbolic: SymbolicEigen, values: tuple[complex, ...]) -> tuple[list[int], tuple[int, ...]]:
+    """The exact eigenvalues repeated by algebraic multiplicity (the slots), and the slot each
+    numeric value takes: the order with the smallest largest, then total, distance (n ≤ 6, so
+    every order is tried). In slot order if the counts differ."""
+    slots = [k for k, p in enumerate(symbolic.pairs) for _ in range(p.algebraic_multiplicity)]
+    if len(slots) != len(values):
+        return slots, tuple(range(len(slots)))
+    exact_values = [symbolic.pairs[k].numeric for k in slots]
+
+    def distance(order: tuple[int, ...]) -> tuple[float, float]:
+        dists = [abs(values[i] - exact_values[order[i]]) for i in range(len(values))]
+        return max(dists, default=0.0), sum(dists)
+
+    return slots, min(itertools.permutations(range(len(slots))), key=distance)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """Per exact eigenvalue: how far a numeric eigenvalue, and the angle of its vector, may be off."""
+
+    value: tuple[float, ...]
+    vector: tuple[float, ...]
+
+
+def _limits(symbolic: SymbolicEigen, tolerance: float, scale: float) -> _Limits:
+    """Looser for a defective eigenvalue (floating point finds it to about ε^(1/block)), and for
+    a vector whose eigenvalue is close to another (the angle is sensitive to the gap)."""
+    distinct = [p.numeric for p in symbolic.pairs]
+    value: list[float] = []
+    vector: list[float] = []
+    for k, p in enumerate(symbolic.pairs):
+        gaps = [abs(p.numeric - q) for j, q in enumerate(distinct) if j != k]
+        gap = min(gaps) if gaps else math.inf
+        if p.defective:
+            block = p.algebraic_multiplicity - p.geometric_multiplicity + 1
+            value.append(max(tolerance * scale, 100 * EPS ** (1.0 / block) * scale))
+            vector.append(max(tolerance, 100 * EPS ** (1.0 / block)))
+        else:
+            value.append(tolerance * scale)
+            vector.append(max(tolerance, 100 * EPS * scale / gap) if gap > 0 else tolerance)
+    return _Limits(tuple(value), tuple(vector))
+
+
+def _check_pair(index: int, lam: complex, v: np.ndarray, k: int, a: np.ndarray, symbolic: SymbolicEigen,
+                basis: np.ndarray, limits: _Limits, residual_limit: float) -> PairCheck:
+    """One numeric pair against exact eigenvalue k: |Δλ|, ‖Av − λv‖/‖v‖ and the angle to its eigenspace."""
+    norm = float(np.linalg.norm(v)) or 1.0
+    residual = float(np.linalg.norm(a @ v - lam * v)) / norm
+    u = v / norm
+    vector_error = float(np.linalg.norm(u - basis @ (basis.conj().T @ u)))
+    value_error = abs(lam - symbolic.pairs[k].numeric)
+    ok = value_error <= limits.value[k] and vector_error <= limits.vector[k] and residual <= residual_limit
+    return PairCheck(
+        index=index,
+        value=lam,
+        vector=tuple(complex(x) for x in v),
+        exact_index=k,
+        value_error=value_error,
+        residual=residual,
+        vector_error=vector_error,
+        value_tolerance=limits.value[k],
+        vector_tolerance=limits.vector[k],
+        ok=ok,
+    )
+
+
+def _check_eigenspaces(symbolic: SymbolicEigen, vectors: list[np.ndarray], checks: list[PairCheck],
+                       bases: list[np.ndarray], limits: _Limits, notes: list[str]) -> tuple[list[float], bool]:
+    """Per exact eigenvalue, the error of its eigenspace, and whether all are within their limits.
+
+    An eigenspace of dimension > 1 is compared as a subspace (any basis of it is valid);
+    what is special about an eigenvalue (a larger eigenspace, a defect) is added to `notes`.
+    """
+    errors: list[float] = []
+    all_ok = True
+    for k, p in enumerate(symbolic.pairs):
+        mine = [vectors[c.index] / (np.linalg.norm(vectors[c.index]) or 1.0) for c in checks if c.exact_index == k]
+        if p.geometric_multiplicity > 1 and len(mine) >= p.geometric_multiplicity:
+            err = _subspace_error(bases[k], mine, p.geometric_multiplicity)
+            all_ok = all_ok and err <= limits.vector[k]
+            notes.append(
+                f"λ = {_short(p.value, p.numeric)} has algebraic multiplicity {p.algebraic_multiplicity} and a "
+                f"{p.geometric_multiplicity}-dimensional eigenspace: any basis of it is valid, so the numeric "
+                f"eigenvectors are compared as a subspace, by projection (largest principal angle: sin = {err:.2e})."
+            )
+        else:
+            err = max((c.vector_error for c in checks if c.exact_index == k), default=0.0)
+        errors.append(err)
+        if p.defective:
+            notes.append(_defective_note(p, mine, limits.value[k]))
+    return errors, all_ok
+
+
+def _subspace_error(basis: np.ndarray, unit_vectors: list[np.ndarray], dimension: int) -> float:
+    """The sine of the largest principal angle between the exact eigenspace and the numeric vectors' span."""
+    spanned = _orthonormal(np.array(unit_vectors).T, dimension)
+    sv = np.linalg.svd(basis.conj().T @ spanned, compute_uv=False)
+    return math.sqrt(max(0.0, 1.0 - float(min(sv)) ** 2))
+
+
+def _defective_note(p: ExactEigenpair, unit_vectors: list[np.ndarray], value_limit: float) -> str:
+    cosines = [abs(np.vdot(x, y)) for x, y in itertools.combinations(unit_vectors, 2)]
+    parallel = f" (|cos| of the angle between them: {max(cosines):.12f})" if cosines else ""
+    block = p.algebraic_multiplicity - p.geometric_multiplicity + 1
+    return (
+        f"λ = {_short(p.value, p.numeric)} is defective: algebraic multiplicity {p.algebraic_multiplicity} but geometric "
+        f"multiplicity {p.geometric_multiplicity}, so A has no basis of eigenvectors (it is not "
+        f"diagonalisable). The numeric eigenvectors for it are nearly parallel{parallel}, and "
+        f"floating-point eigenvalues of a Jordan block of size up to {block} are only accurate to about "
+        f"ε^(1/{block}) ≈ {EPS ** (1.0 / block):.1e}, so this eigenvalue is compared with tolerance "
+        f"{value_limit:.1e}."
+    )
+
+
+def _complex_notes(symbolic: SymbolicEigen) -> list[str]:
+    complex_pairs = [p for p in symbolic.pairs if abs(p.numeric.imag) > 0]
+    if not complex_pairs:
+        return []
+    listed = ", ".join(_short(p.value, p.numeric) for p in complex_pairs)
+    return [
+        f"A has complex eigenvalues ({listed}): a real matrix that is not symmetric can rotate vectors, "
+        "so no real direction is merely stretched. They come in conjugate pairs, and their eigenvectors "
+        "are complex, compared up to a complex scale factor."
+    ]
 
 
 def compute_eigen(text: str, tolerance: float = DEFAULT_TOLERANCE) -> EigenResult:
@@ -669,24 +713,43 @@ def symbolic_summary(symbolic: SymbolicEigen) -> dict[str, Any]:
             "latex": poly.latex,
             "factored_latex": poly.factored_latex,
         },
-        "eigenvalues": {
-            "exact_values": symbolic.exact,
-            "exact": [
-                {
-                    "value": p.text,
-                    "latex": p.latex,
-                    "float": json_number(p.numeric),
-                    "algebraic_multiplicity": p.algebraic_multiplicity,
-                    "geometric_multiplicity": p.geometric_multiplicity,
-                    "defective": p.defective,
-                    "eigenvectors": [[sympy.sstr(e) for e in v] for v in p.eigenvectors],
-                    "eigenvectors_latex": [sympy.latex(sympy.ImmutableMatrix(v), mat_delim="[") for v in p.eigenvectors],
-                    "vectors_exact": p.vectors_exact,
-                }
-                for p in symbolic.pairs
-            ],
-        },
+        "eigenvalues": {"exact_values": symbolic.exact, "exact": [_pair_summary(p) for p in symbolic.pairs]},
     }
+
+
+def _pair_summary(p: ExactEigenpair) -> dict[str, Any]:
+    summary = {
+        "value": p.text,
+        "latex": p.latex,
+        "float": json_number(p.numeric),
+        "algebraic_multiplicity": p.algebraic_multiplicity,
+        "geometric_multiplicity": p.geometric_multiplicity,
+        "defective": p.defective,
+        "eigenvectors": [[sympy.sstr(e) for e in v] for v in p.eigenvectors],
+        "eigenvectors_latex": [sympy.latex(sympy.ImmutableMatrix(v), mat_delim="[") for v in p.eigenvectors],
+        "vectors_exact": p.vectors_exact,
+    }
+    relation = eigenvector_relation(p)
+    if relation:
+        summary["relation"] = relation
+    return summary
+
+
+def eigenvector_relation(p: ExactEigenpair) -> str | None:
+    """For a 2×2 matrix's one-dimensional eigenspace, what every eigenvector (v₁, v₂) satisfies."""
+    if len(p.eigenvectors) != 1 or len(p.eigenvectors[0]) != 2 or not p.vectors_exact:
+        return None
+    a, b = (sympy.nsimplify(x) if isinstance(x, float) else x for x in p.eigenvectors[0])
+    if a == 0:
+        return "v₁ = 0"
+    if b == 0:
+        return "v₂ = 0"
+    ratio = sympy.simplify(a / b)
+    if ratio == 1:
+        return "v₁ = v₂"
+    if ratio == -1:
+        return "v₁ = −v₂"
+    return f"v₁ = {exact_text(sympy.sstr(ratio))}·v₂"
 
 
 def merge_summaries(symbolic_part: dict[str, Any], numeric_part: dict[str, Any]) -> dict[str, Any]:

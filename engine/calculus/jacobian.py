@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import sympy
@@ -153,6 +154,12 @@ class JacobianResult:
     comparison: JacobianComparison
 
     def to_summary(self) -> dict[str, Any]:
+        """The result's part of summary.json."""
+        return dict(self._summary)
+
+    @cached_property
+    def _summary(self) -> dict[str, Any]:
+        # once per result: the front ends ask for it more than once, and printing a large formula takes a while
         return {**problem_summary(self.problem), **symbolic_summary(self.symbolic),
                 **autodiff_summary(self.autodiff), **comparison_summary(self.comparison)}
 
@@ -166,6 +173,24 @@ def parse_problem(expression: str, point: str, variables: str | None = None) -> 
     The errors raised for malformed text are `FieldExpressionError`s, which are both
     `ConfigError` and `ExpressionError`.
     """
+    components, is_list = _parse_components(expression)
+    symbols = _column_symbols(components, variables)
+    values = _parse_point(point)
+    elementwise = not is_list and len(symbols) == 1
+    _check_point_length(values, symbols, elementwise)
+    problem = JacobianProblem(
+        expression=str(expression).strip(),
+        components=tuple(components),
+        variables=tuple(symbols),
+        point=tuple(values),
+        elementwise=elementwise,
+    )
+    _check_bounded_at_point(problem)
+    return problem
+
+
+def _parse_components(expression: str) -> tuple[list[Any], bool]:
+    """f's components, and whether they were written as a [list]."""
     try:
         components, is_list = parse_expressions(expression, what="expression")
     except ExpressionError as exc:
@@ -174,6 +199,11 @@ def parse_problem(expression: str, point: str, variables: str | None = None) -> 
         raise ConfigError(
             "expr", f"Too many components ({len(components)}; the limit is {MAX_COMPONENTS}).", "Use fewer components."
         )
+    return components, is_list
+
+
+def _column_symbols(components: list[Any], variables: str | None) -> list[Any]:
+    """The Jacobian's variables in column order: as listed, else f's own sorted by name."""
     free = sorted(set().union(*(c.free_symbols for c in components)), key=lambda s: s.name)
     if variables is not None and str(variables).strip():
         try:
@@ -198,8 +228,11 @@ def parse_problem(expression: str, point: str, variables: str | None = None) -> 
             )
     if len(symbols) > MAX_VARIABLES:
         raise ConfigError("vars", f"Too many variables (the limit is {MAX_VARIABLES}).", "Use fewer variables.")
-    values = _parse_point(point)
-    elementwise = not is_list and len(symbols) == 1
+    return symbols
+
+
+def _check_point_length(values: list[Any], symbols: list[Any], elementwise: bool) -> None:
+    """One value per variable; any number (up to a limit) for an elementwise f."""
     names = ", ".join(s.name for s in symbols)
     if elementwise:
         if len(values) > MAX_POINT_LENGTH:
@@ -213,15 +246,6 @@ def parse_problem(expression: str, point: str, variables: str | None = None) -> 
             f"{'is 1 variable' if len(symbols) == 1 else f'are {len(symbols)} variables'} ({names}).",
             f"Give one value per variable, in the order {names}.",
         )
-    problem = JacobianProblem(
-        expression=str(expression).strip(),
-        components=tuple(components),
-        variables=tuple(symbols),
-        point=tuple(values),
-        elementwise=elementwise,
-    )
-    _check_bounded_at_point(problem)
-    return problem
 
 
 def _parse_point(point: str) -> list[Any]:

@@ -1,22 +1,28 @@
-"""The calculus tasks: `JacobianTask` and `EigenTask`, their result events and Markdown.
+"""The calculus tasks: `JacobianTask` and `EigenTask`, and their result events.
 
 Both validate their input in the constructor (raising `ConfigError` with field "expr",
 "at", "vars", "matrix" or "tolerance"; malformed math raises `FieldExpressionError`,
 which is both a `ConfigError` and an `ExpressionError`), so a front end can report bad
 input before a run starts. SymPy and TensorFlow are imported lazily, so importing this
-module is cheap.
+module is cheap. Their summaries read as Markdown through `render.jacobian` and
+`render.eigen` (re-exported here as `render_jacobian_markdown`, `render_eigen_markdown`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+
+from fmnist_tui.render.eigen import eigen_markdown as render_eigen_markdown
+from fmnist_tui.render.jacobian import jacobian_markdown as render_jacobian_markdown
+
+__all__ = ["DEFAULT_TOLERANCE", "EigenComputed", "EigenTask", "JacobianComputed", "JacobianTask",
+           "parse_tolerance", "render_eigen_markdown", "render_jacobian_markdown"]
 
 from ..errors import ConfigError
 from ..events import Event, Log, Progress
 from ..runner import RunContext, Task
-from ..summaries import fmt, markdown_table
 
 DEFAULT_TOLERANCE = 1e-9
 
@@ -186,230 +192,3 @@ class EigenTask(Task):
 
     def render_markdown(self, summary: dict[str, Any]) -> str:
         return render_eigen_markdown(summary)
-
-
-# --------------------------------------------------------------------------- Markdown
-
-
-def _math(latex: str) -> str:
-    return f"```math\n{latex}\n```"
-
-
-def _header(title: str, summary: Mapping[str, Any]) -> list[str]:
-    status = summary.get("status", "unknown")
-    lines = [f"# {title}", ""]
-    meta = [f"**Status:** {status}"]
-    if summary.get("run_id"):
-        meta.append(f"**Run:** `{summary['run_id']}`")
-    if summary.get("seconds_total") is not None:
-        meta.append(f"**Time:** {fmt(summary['seconds_total'], 2)} s")
-    lines += [" · ".join(meta), ""]
-    if summary.get("error"):
-        lines += [f"> **Error:** {summary['error']}", ">", f"> {summary.get('hint', '')}".rstrip(), ""]
-    return lines
-
-
-def _verdict(summary: Mapping[str, Any]) -> str:
-    if "match" not in summary:
-        return ""
-    return "**Match: ✓**" if summary["match"] else "**Match: ✗**"
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, Mapping) and "re" in value:
-        re_, im = value.get("re"), value.get("im")
-        if isinstance(re_, (int, float)) and isinstance(im, (int, float)):
-            return f"{re_:.6g} {'+' if im >= 0 else '−'} {abs(im):.6g}i"
-        return f"{re_} + {im}i"
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    return fmt(value)
-
-
-def _sci(value: Any) -> str:
-    if isinstance(value, float) and math.isfinite(value):
-        return f"{value:.2e}"
-    return fmt(value)
-
-
-def render_jacobian_markdown(summary: Mapping[str, Any]) -> str:
-    """Markdown for a Jacobian run; copes with partial summaries (running, cancelled, failed)."""
-    try:
-        return _render_jacobian(summary)
-    except Exception as exc:  # a summary must always be writable
-        return "\n".join(_header("Jacobian check", summary) + [f"(Could not render the details: {exc})", ""])
-
-
-def _render_jacobian(summary: Mapping[str, Any]) -> str:
-    lines = _header("Jacobian check: SymPy vs GradientTape", summary)
-    config = summary.get("config") or {}
-    variables = summary.get("variables") or config.get("variables") or "(all, sorted by name)"
-    if isinstance(variables, list):
-        variables = ", ".join(variables)
-    point = summary.get("point")
-    point_text = "(" + ", ".join(point) + ")" if isinstance(point, list) else config.get("point", "")
-    lines += ["## Problem", ""]
-    lines.append(
-        markdown_table(
-            ["Input", "Value"],
-            [
-                ["Expression", summary.get("expression", config.get("expression", ""))],
-                ["Variables", variables],
-                ["Point", point_text],
-                ["Form", ("elementwise" if summary.get("elementwise") else "vector function") if "elementwise" in summary else "—"],
-                ["Tolerance", config.get("tolerance", summary.get("tolerance", "—"))],
-            ],
-        )
-    )
-    lines.append("")
-    if summary.get("function_latex"):
-        lines += [_math(summary["function_latex"]), ""]
-    symbolic = summary.get("symbolic")
-    if isinstance(symbolic, Mapping):
-        lines += ["## Symbolic Jacobian (SymPy)", ""]
-        if summary.get("elementwise") and symbolic.get("derivative_latex"):
-            var = (summary.get("variables") or ["x"])[0]
-            lines += [
-                f"f acts on each coordinate separately, so ∂fᵢ/∂{var}ⱼ = 0 for i ≠ j and the Jacobian is diagonal:",
-                "",
-                _math(f"f'({var}) = {symbolic['derivative_latex']}"),
-                "",
-            ]
-        lines += ["Entry (i, j) is ∂fᵢ/∂xⱼ:", "", _math(f"J_f = {symbolic.get('latex', '')}"), ""]
-        lines += [f"At the point {point_text}:", "", _math(f"J_f{point_text} = {symbolic.get('exact_latex', '')}"), ""]
-    autodiff = summary.get("autodiff")
-    if isinstance(autodiff, Mapping):
-        lines += ["## Autodiff (TensorFlow GradientTape, float64)", ""]
-        jac = autodiff.get("jacobian") or []
-        if jac:
-            rows = r" \\ ".join(" & ".join(f"{v:.10g}" if isinstance(v, float) else str(v) for v in row) for row in jac)
-            lines += ["`tape.jacobian(y, x)`:", "", _math(f"J_{{\\text{{tape}}}} = \\begin{{bmatrix}} {rows} \\end{{bmatrix}}"), ""]
-        grad = autodiff.get("gradient")
-        if grad is not None:
-            shown = ", ".join(f"{g:.10g}" if isinstance(g, float) else str(g) for g in grad)
-            lines += [f"`tape.gradient(y, x)` = ({shown})", ""]
-        if autodiff.get("explanation"):
-            lines += [str(autodiff["explanation"]), ""]
-    if isinstance(symbolic, Mapping) and isinstance(autodiff, Mapping):
-        lines += ["## Verification", ""]
-        exact = symbolic.get("exact") or []
-        values = symbolic.get("values") or []
-        jac = autodiff.get("jacobian") or []
-        names = summary.get("variables") or []
-        rows = []
-        for i, (erow, vrow, arow) in enumerate(zip(exact, values, jac), 1):
-            for j, (e, v, a) in enumerate(zip(erow, vrow, arow), 1):
-                err = abs(a - v) if isinstance(a, (int, float)) and isinstance(v, (int, float)) else None
-                var = f"{names[0]}{j}" if summary.get("elementwise") and names else (names[j - 1] if j - 1 < len(names) else str(j))
-                rows.append([f"∂f{i}/∂{var}", e, _number(v), _number(a), _sci(err)])
-        lines.append(markdown_table(["Entry", "Exact", "Exact (float)", "GradientTape", "Abs. error"], rows, ["l", "l", "r", "r", "r"]))
-        lines.append("")
-    if "match" in summary:
-        lines += [
-            f"Max absolute error: {_sci(summary.get('max_abs_error'))} · max relative error: "
-            f"{_sci(summary.get('max_rel_error'))} · tolerance: {summary.get('tolerance')} "
-            f"({summary.get('tolerance_rule', '')})",
-            "",
-            _verdict(summary),
-            "",
-        ]
-        for note in summary.get("notes") or []:
-            lines.append(f"- {note}")
-        if summary.get("notes"):
-            lines.append("")
-    return "\n".join(lines)
-
-
-def render_eigen_markdown(summary: Mapping[str, Any]) -> str:
-    """Markdown for an eigen run; copes with partial summaries (running, cancelled, failed)."""
-    try:
-        return _render_eigen(summary)
-    except Exception as exc:  # a summary must always be writable
-        return "\n".join(_header("Eigenpairs", summary) + [f"(Could not render the details: {exc})", ""])
-
-
-def _render_eigen(summary: Mapping[str, Any]) -> str:
-    lines = _header("Eigenpairs: SymPy vs tf.linalg", summary)
-    config = summary.get("config") or {}
-    lines += ["## Problem", ""]
-    lines.append(
-        markdown_table(
-            ["Input", "Value"],
-            [["Matrix", config.get("matrix", "")], ["Tolerance", config.get("tolerance", summary.get("tolerance", "—"))]],
-        )
-    )
-    lines.append("")
-    if summary.get("matrix_latex"):
-        lines += [_math(f"A = {summary['matrix_latex']}"), ""]
-    poly = summary.get("characteristic_polynomial")
-    if isinstance(poly, Mapping):
-        lines += [
-            "## Characteristic polynomial",
-            "",
-            "The eigenvalues are the roots of det(A − λI):",
-            "",
-            _math(f"\\det(A - \\lambda I) = {poly.get('latex', '')} = {poly.get('factored_latex', '')}"),
-            "",
-        ]
-    eigen = summary.get("eigenvalues")
-    if isinstance(eigen, Mapping) and eigen.get("exact"):
-        lines += ["## Exact eigenpairs (SymPy)", ""]
-        lines.append("For each eigenvalue λ, the eigenvectors span the null space of A − λI:")
-        lines.append("")
-        for pair in eigen["exact"]:
-            vecs = ", ".join(pair.get("eigenvectors_latex") or [])
-            lines.append(
-                _math(
-                    f"\\lambda = {pair.get('latex', '')}:\\quad \\text{{alg. mult.}} = {pair.get('algebraic_multiplicity')},"
-                    f"\\ \\text{{geom. mult.}} = {pair.get('geometric_multiplicity')},\\quad v \\in \\operatorname{{span}}\\left\\{{{vecs}\\right\\}}"
-                )
-            )
-            lines.append("")
-        rows = [
-            [
-                p.get("value"),
-                _number(p.get("float")),
-                p.get("algebraic_multiplicity"),
-                p.get("geometric_multiplicity"),
-                "; ".join("(" + ", ".join(v) + ")" for v in p.get("eigenvectors") or []),
-            ]
-            for p in eigen["exact"]
-        ]
-        lines.append(markdown_table(["λ (exact)", "λ (float)", "Alg. mult.", "Geom. mult.", "Eigenspace basis"], rows))
-        lines.append("")
-    numeric = eigen.get("numeric") if isinstance(eigen, Mapping) else None
-    if numeric:
-        lines += [f"## Verification ({summary.get('method', 'tf.linalg')})", ""]
-        rows = [
-            [
-                i,
-                _number(c.get("value")),
-                c.get("paired_with"),
-                _sci(c.get("value_error")),
-                _sci(c.get("residual")),
-                _sci(c.get("vector_error")),
-                "✓" if c.get("ok") else "✗",
-            ]
-            for i, c in enumerate(numeric, 1)
-        ]
-        lines.append(
-            markdown_table(
-                ["#", "λ (numeric)", "Paired with", "|Δλ|", "‖Av − λv‖", "Vector angle (sin)", "OK"],
-                rows,
-                ["r", "r", "l", "r", "r", "r", "c"],
-            )
-        )
-        lines.append("")
-    if "match" in summary:
-        lines += [
-            f"Max residual: {_sci(summary.get('max_residual'))} · max eigenvalue error: "
-            f"{_sci(summary.get('max_value_error'))} · max eigenvector error: {_sci(summary.get('max_vector_error'))} · "
-            f"tolerance: {summary.get('tolerance')}",
-            "",
-            _verdict(summary),
-            "",
-        ]
-    notes = summary.get("notes") or []
-    if notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
-    return "\n".join(lines)

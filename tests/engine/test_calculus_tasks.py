@@ -39,7 +39,7 @@ def test_jacobian_task(tmp_path):
     assert summary["autodiff"]["gradient"] == [8.0, 20.0]
     assert "diagonal" in summary["autodiff"]["explanation"]
     assert summary["match"] is True and summary["status"] == "completed"
-    assert "```math" in markdown and "| Entry |" in markdown and "Match: ✓" in markdown
+    assert "```math" in markdown and "| Entry |" in markdown and "**✓ match**" in markdown
 
 
 def test_eigen_task(tmp_path):

@@ -3,14 +3,21 @@ shown next to its field (nothing runs), complex and defective matrices."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.widgets import Input
 
 from fmnist_tui.tui.app import make_app
+from fmnist_tui.tui.commands import eigen as eigen_command, jacobian as jacobian_command
+from fmnist_tui.tui.headless import follow_headless
 from fmnist_tui.tui.screens.eigen import EigenScreen
 from fmnist_tui.tui.screens.home import HomeScreen
 from fmnist_tui.tui.screens.jacobian import JacobianScreen
@@ -53,15 +60,22 @@ def no_runs(app) -> bool:
     return not runs.exists() or not any(runs.iterdir())
 
 
+def loaded_after(code: str) -> set[str]:
+    code += "\nimport sys\nprint('\\n'.join(sys.modules))"
+    return set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+
+
 def test_modules_import_neither_tensorflow_nor_sympy():
-    code = (
-        "import fmnist_tui.tui.screens.jacobian, fmnist_tui.tui.screens.eigen\n"
-        "import fmnist_tui.tui.commands.jacobian, fmnist_tui.tui.commands.eigen\n"
-        "import sys\nprint('\\n'.join(sys.modules))"
-    )
-    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
-    assert "fmnist_tui.tui.screens.calculus_base" in loaded
+    loaded = loaded_after("import fmnist_tui.tui.screens.jacobian, fmnist_tui.tui.screens.eigen\n"
+                          "import fmnist_tui.tui.commands.jacobian, fmnist_tui.tui.commands.eigen")
+    assert "fmnist_tui.tui.screens.calculus_base" in loaded and "fmnist_tui.render.jacobian" in loaded
     assert not loaded & {"tensorflow", "keras", "sympy"}
+
+
+def test_the_screens_do_not_import_the_headless_commands():
+    loaded = loaded_after("import fmnist_tui.tui.screens.jacobian, fmnist_tui.tui.screens.eigen")
+    assert "fmnist_tui.tui.screens.eigen" in loaded
+    assert not {m for m in loaded if m.startswith("fmnist_tui.tui.commands")}
 
 
 async def test_jacobian_original_example_from_home_key_3(app):
@@ -79,7 +93,7 @@ async def test_jacobian_original_example_from_home_key_3(app):
         assert screen.badge_text == "✓ match"
         text = screen.output_text(80)
         for expected in ("f′(x) = 6⋅x + 2", "⎡6⋅x₁ + 2", "tape.gradient(y, x) = (8, 20)", "column sums",
-                         "∂f₂/∂x₂", "max abs error", "tolerance 1e-09"):
+                         "∂f₂/∂x₂", "Max abs error", "tolerance 1e-09"):
             assert expected in text, expected
         assert "(8, 20)" in screen.status_text and "Summary: " in screen.status_text
         summary = json.loads((screen.last_summary_path.parent / "summary.json").read_text())
@@ -124,7 +138,7 @@ async def test_eigen_original_example_from_home_key_4(app):
         assert screen.badge_text == "✓ match"
         text = screen.output_text(80)
         for expected in ("λ  - 6⋅λ + 5", "= (λ - 5)⋅(λ - 1)", "λ = 1: v₁ = −v₂", "λ = 5: v₁ = v₂",
-                         "tf.linalg.eigh", "‖Av − λv‖", "alg.", "geom."):
+                         "tf.linalg.eigh", "‖Av − λv‖", "Alg. mult.", "Geom. mult."):
             assert expected in text, expected
         assert "λ = 1, 5" in screen.status_text
         summary = json.loads((screen.last_summary_path.parent / "summary.json").read_text())
@@ -160,3 +174,72 @@ async def test_eigen_rotation_and_defective_matrices_are_explained(app):
         text = screen.output_text(80)
         assert "defective" in text and "not diagonalisable" in text and "(λ - 1)" in text
         assert screen.badge_text == "✓ match"
+
+
+# ---- one result, three views ---------------------------------------------------------------
+
+WIDE = 160  # no cell of these results folds at this width, so a table row reads as one line
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def markdown_headings_and_values(markdown: str) -> tuple[list[str], list[str]]:
+    """summary.md's section headings, and what it shows outside the math: each table row
+    (header included) as its cells in order, each text line and each note."""
+    headings, values, fenced = [], [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif fenced or not line.strip() or line.startswith(("# ", "**")) or set(line) <= set("|:- "):
+            continue  # math, the title, the run's status and verdict, table delimiters
+        elif line.startswith("## "):
+            headings.append(line[3:])
+        elif line.startswith("|"):
+            cells = re.split(r"(?<!\\)\|", line)[1:-1]
+            values.append(flat(" ".join(cell.replace("\\|", "|") for cell in cells)))
+        else:
+            values.append(flat(line.removeprefix("- ")))
+    return headings, values
+
+
+def headless_output(run_dir: Path, renderer_class) -> str:
+    """What `fmnist-tui attach` prints for the finished run (its journal, rendered headless)."""
+    console = Console(record=True, file=io.StringIO(), width=WIDE, color_system=None)
+    assert follow_headless(run_dir, renderer_class(console, Console(file=io.StringIO())), foreground=False) == 0
+    return console.export_text()
+
+
+@pytest.mark.parametrize(
+    "key, kind, fields, command, headings",
+    [
+        ("3", JacobianScreen, {"expr": "[x*y, sin(x) + y**2]", "at": "1,2"}, jacobian_command,
+         ["Problem", "Symbolic Jacobian (SymPy)", "Autodiff (tf.GradientTape, float64)", "Verification"]),
+        ("4", EigenScreen, {"matrix": "[[3,2],[2,3]]"}, eigen_command,
+         ["Problem", "Characteristic polynomial", "Exact eigenpairs (SymPy)", "Numeric eigenpairs (tf.linalg.eigh)",
+          "Notes"]),
+    ],
+)
+async def test_summary_headless_and_screen_show_the_same_sections_and_values(app, key, kind, fields, command,
+                                                                             headings):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, key, kind)
+        for name, value in fields.items():
+            set_field(screen, name, value)
+        await compute(pilot, screen.RUN_GROUP)
+        on_screen, badge = screen.output_text(WIDE), screen.badge_text
+        run_dir = screen.last_summary_path.parent
+    markdown = (run_dir / "summary.md").read_text(encoding="utf-8")
+    headless = await asyncio.to_thread(headless_output, run_dir, command.Renderer)
+
+    in_markdown, values = markdown_headings_and_values(markdown)
+    assert in_markdown == headings
+    for shown in (headless, on_screen):
+        positions = [f"\n{shown}".find(f"\n{heading} ─") for heading in headings]  # each on its rule
+        assert -1 not in positions and positions == sorted(positions), positions
+    assert len(values) > 15
+    for value in values:
+        assert value in flat(headless), value
+        assert value in flat(on_screen), value
+    assert "**✓ match**" in markdown and "✓ match" in headless and badge == "✓ match"

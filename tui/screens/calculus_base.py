@@ -1,10 +1,10 @@
 """The skeleton the Jacobian and Eigen screens share.
 
 A task screen with a form on the left and, on the right, a status line, the big match
-badge and a scrollable derivation (the same rich renderables the headless commands
-print). Input is validated in a thread (the first validation imports SymPy); errors are
-shown next to their fields and nothing runs. Nothing here imports TensorFlow or SymPy at
-import time.
+badge and a scrollable derivation (the sections `render.jacobian` and `render.eigen`
+build, as the headless commands print them and summary.md reads). Input is validated in
+a thread (the first validation imports SymPy); errors are shown next to their fields and
+nothing runs. Nothing here imports TensorFlow or SymPy at import time.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import (
     Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
 )
+from fmnist_tui.render.calculus import Section, rich_sections
 
 from ..widgets.footer import StableFooter
 from ..widgets.calculus import MatchBadge, short_path, plain_text
@@ -62,7 +63,8 @@ class CalculusScreen(TaskScreen):
         """
         raise NotImplementedError
 
-    def sections(self, result: Any) -> list[tuple[str, RenderableType]]:
+    def sections(self, result: Any) -> list[Section]:
+        """The derivation of `result` (an engine result object)."""
         raise NotImplementedError
 
     def headline(self, result: Any) -> str:
@@ -184,8 +186,6 @@ class CalculusScreen(TaskScreen):
 
     def show_event(self, event: Event) -> None:
         """Render one engine event (called on the UI's event loop)."""
-        from fmnist_tui.tui.commands.jacobian import sections_renderable
-
         badge = self.query_one(MatchBadge)
         if isinstance(event, RunStarted):
             self.result = None
@@ -197,7 +197,7 @@ class CalculusScreen(TaskScreen):
             self.log(event.message)
         elif type(event).__name__ == self.RESULT_EVENT:
             self.result = event.result
-            self.set_output(sections_renderable(self.sections(event.result)))
+            self.set_output(rich_sections(self.sections(event.result)))
             self.query_one("#calc-results", VerticalScroll).scroll_home(animate=False)
         elif isinstance(event, (RunFinished, RunCancelled, RunFailed)):
             self.summary = event.summary

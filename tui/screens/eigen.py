@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fmnist_tui.engine.settings import SETTINGS
+from fmnist_tui.render.calculus import Section
+from fmnist_tui.render.eigen import eigen_headline, eigen_sections
 
-from ..commands.eigen import DEFAULT_MATRIX, DEFAULT_TOLERANCE, eigen_sections, exact_text
 from .calculus_base import CalculusScreen
+
+DEFAULTS = {s.key: s.default for s in SETTINGS if s.section == "eigen"}  # the built-in ones
 
 
 class EigenScreen(CalculusScreen):
@@ -36,8 +40,8 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
 """
 
     FIELDS = (
-        ("matrix", "Matrix", DEFAULT_MATRIX, "A square matrix as nested lists, e.g. [[3,2],[2,3]]", "[[3,2],[2,3]]"),
-        ("tolerance", "Tolerance", DEFAULT_TOLERANCE, "Match tolerance in (0, 1)", "1e-9"),
+        ("matrix", "Matrix", DEFAULTS["matrix"], "A square matrix as nested lists, e.g. [[3,2],[2,3]]", "[[3,2],[2,3]]"),
+        ("tolerance", "Tolerance", DEFAULTS["tolerance"], "Match tolerance in (0, 1)", "1e-9"),
     )
     SECTION = "eigen"
     RUN_GROUP = "eigen"
@@ -61,9 +65,8 @@ numerically with [b]tf.linalg[/b], and compare. Try [b][[0,-1],[1,0]][/b] (compl
         parse_matrix_input(values["matrix"])
         return {"matrix": values["matrix"], "tolerance": parse_tolerance(values["tolerance"])}
 
-    def sections(self, result: Any):
-        return eigen_sections(result)
+    def sections(self, result: Any) -> list[Section]:
+        return eigen_sections(result.to_summary(), result)
 
     def headline(self, result: Any) -> str:
-        values = ", ".join(exact_text(p.value) for p in result.symbolic.pairs)
-        return f"λ = {values} (tf.linalg.{result.numeric.method})"
+        return eigen_headline(result.to_summary())

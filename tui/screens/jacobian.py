@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fmnist_tui.engine.settings import SETTINGS
+from fmnist_tui.render.calculus import Section
+from fmnist_tui.render.jacobian import jacobian_headline, jacobian_sections
 
-from ..commands.jacobian import DEFAULT_AT, DEFAULT_EXPR, DEFAULT_TOLERANCE, jacobian_sections, vector_text
 from .calculus_base import CalculusScreen
+
+DEFAULTS = {s.key: s.default for s in SETTINGS if s.section == "jacobian"}  # the built-in ones
 
 
 class JacobianScreen(CalculusScreen):
@@ -37,10 +41,10 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
 """
 
     FIELDS = (
-        ("expr", "Expression", DEFAULT_EXPR, "f: one expression, or a [list] of expressions", "3*x**2 + 2*x + 3"),
-        ("at", "Point", DEFAULT_AT, "Comma-separated numbers, e.g. 1,3 or 1/2, pi/4", "1,3"),
+        ("expr", "Expression", DEFAULTS["expr"], "f: one expression, or a [list] of expressions", "3*x**2 + 2*x + 3"),
+        ("at", "Point", DEFAULTS["at"], "Comma-separated numbers, e.g. 1,3 or 1/2, pi/4", "1,3"),
         ("vars", "Variables", "", "Optional column order, e.g. x,y (default: sorted names)", "optional, e.g. x,y"),
-        ("tolerance", "Tolerance", DEFAULT_TOLERANCE, "Match tolerance in (0, 1)", "1e-9"),
+        ("tolerance", "Tolerance", DEFAULTS["tolerance"], "Match tolerance in (0, 1)", "1e-9"),
     )
     SECTION = "jacobian"
     RUN_GROUP = "jacobian"
@@ -65,9 +69,8 @@ and compare. Edit the fields for any other function."""
         return {"expression": values["expr"], "point": values["at"], "variables": variables,
                 "tolerance": parse_tolerance(values["tolerance"])}
 
-    def sections(self, result: Any):
-        return jacobian_sections(result)
+    def sections(self, result: Any) -> list[Section]:
+        return jacobian_sections(result.to_summary(), result)
 
     def headline(self, result: Any) -> str:
-        problem = result.problem
-        return f"tape.gradient at {problem.point_text()} = {vector_text(result.autodiff.gradient)}"
+        return jacobian_headline(result.to_summary())

@@ -8,30 +8,35 @@ from typing import Any
 
 from rich.console import Console, RenderableType
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
+
+from fmnist_tui.render.calculus import VERDICTS
 
 BADGE_STATES: dict[Any, tuple[str, str]] = {
     None: ("not run", "-idle"),
     "computing": ("computing…", "-pending"),
-    True: ("✓ match", "-match"),
-    False: ("✗ mismatch", "-mismatch"),
+    True: (VERDICTS[True], "-match"),
+    False: (VERDICTS[False], "-mismatch"),
     "failed": ("✗ failed", "-mismatch"),
     "cancelled": ("cancelled", "-idle"),
 }
 
 
 class MatchBadge(Static):
-    """A big verdict: ✓ match (green), ✗ mismatch (red), or the run's state."""
+    """A big verdict: ✓ match (green), ✗ mismatch (red), or the run's state (a key of BADGE_STATES)."""
+
+    state: reactive[Any] = reactive(None)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(BADGE_STATES[None][0], classes="match-badge -idle", **kwargs)
-        self.state: Any = None
 
     def set_state(self, state: Any) -> None:
         self.state = state
+
+    def watch_state(self, state: Any) -> None:
         text, css_class = BADGE_STATES[state]
-        for _, other in BADGE_STATES.values():
-            self.remove_class(other)
+        self.remove_class(*(other for _, other in BADGE_STATES.values()))
         self.add_class(css_class)
         self.update(Text(text, style="bold", justify="center"))
 
