@@ -1,5 +1,6 @@
 """The Jacobian and Eigen screens driven as a user would: the original examples, bad input
-shown next to its field (nothing runs), complex and defective matrices."""
+shown next to its field (nothing runs), complex and defective matrices; and one result read
+alike in summary.md, the headless command and the screen."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from pilot_helpers import SIZE, open_screen, set_field
 from rich.console import Console
 from textual.widgets import Input
 
-from fmnist_tui.tui.app import make_app
 from fmnist_tui.tui.commands import eigen as eigen_command, jacobian as jacobian_command
 from fmnist_tui.tui.headless import follow_headless
 from fmnist_tui.tui.screens.eigen import EigenScreen
@@ -23,24 +24,7 @@ from fmnist_tui.tui.screens.home import HomeScreen
 from fmnist_tui.tui.screens.jacobian import JacobianScreen
 from fmnist_tui.tui.widgets.form import FormField
 
-SIZE = (100, 30)
 MALICIOUS = "__import__('os').system('ls')"
-
-
-@pytest.fixture
-def app(tmp_path):
-    return make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", describe_environment=False)
-
-
-async def open_screen(pilot, key: str, kind):
-    await pilot.press(key)
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, kind)
-    return pilot.app.screen
-
-
-def set_field(screen, name: str, value: str) -> None:
-    screen.query_one(f"#input-{name}", Input).value = value
 
 
 def error_of(screen, name: str) -> str:
