@@ -25,28 +25,29 @@ from .network import EVAL_BATCH_SIZE, build_keras_model
 from .reporting import ModelReporter
 
 
-PROBE_STEPS = 8  # steps per call while measuring the step time ("auto")
-PROBE_CALLS = 3  # timed calls, after the one that traces the function
+PROBE_STEPS = 8  # one-step calls timed together while measuring the step time ("auto")
+PROBE_ROUNDS = 3  # of PROBE_STEPS calls, after the call that traces the function
 
 
 class Executions:
-    """The model's compiled training calls: `steps` steps each, and a shorter one for the
-    end of an epoch when `steps` does not divide it.
+    """The model's compiled training calls: `steps` steps each, and what is left of an epoch
+    that `steps` does not divide.
 
     Keras walks an epoch in strides of `model.steps_per_execution`, and each call takes that
     many batches from the iterator. Here the iterator runs on into the next epoch (each
-    epoch has its own order, see `epoch_batches`), so the epoch's last call must take only
-    what is left of the epoch: `function_for` gives the call for the stride that begins at
-    a step, and the bridge callback puts it in place before Keras makes the call.
+    epoch has its own order, see `epoch_batches`), so the epoch's last stride must take only
+    what is left of the epoch: one-step calls, as many as are left (a function of its own
+    would cost a trace, about a second). `function_for` gives the call for the stride that
+    begins at a step; the bridge callback puts it in place before Keras makes the call.
     """
 
-    def __init__(self, model, steps: int, steps_per_epoch: int) -> None:
+    def __init__(self, model, steps: int, steps_per_epoch: int, one_step: Callable | None = None) -> None:
         self.steps = steps
-        self.steps_per_epoch = steps_per_epoch
         self.last_begin = steps * ((steps_per_epoch - 1) // steps)  # where the epoch's last stride begins
         remainder = steps_per_epoch - self.last_begin
-        self._last = training_calls(model, remainder) if remainder != steps else None
-        self._full = training_calls(model, steps)
+        one_step = one_step or training_calls(model, 1)  # traced on its first call, if any
+        self._full = one_step if steps == 1 else training_calls(model, steps)
+        self._last = None if remainder == steps else _repeated(one_step, remainder)
         # The stride of fit's epochs, and the test function's steps, are the model's value.
         model.steps_per_execution = steps
         model.train_function = self._full
@@ -74,34 +75,48 @@ def training_calls(model, steps: int) -> Callable:
     return call
 
 
-def measure_steps_per_execution(model, batches, variables: Sequence[Any], token: CancelToken,
-                                steps_per_epoch: int) -> int:
-    """Steps per call that take about `CHUNK_SECONDS`, measured on the model itself.
+def _repeated(call: Callable, times: int) -> Callable:
+    def calls(iterator):
+        for _ in range(times):
+            logs = call(iterator)
+        return logs
 
-    A few calls of `PROBE_STEPS` steps on the run's first batches, after one that traces the
-    function; the fastest call decides (the others met noise). Every variable of the model
+    return calls
+
+
+def measure_steps_per_execution(model, batches, variables: Sequence[Any], token: CancelToken,
+                                steps_per_epoch: int) -> tuple[int, Callable]:
+    """Steps per call that take about `CHUNK_SECONDS` (at most an epoch's), measured on the
+    model itself; and the one-step call it measured with, traced (for `Executions`).
+
+    A step costs the same inside a call whether the call runs one step or many (measured:
+    within noise, 1 to 64 steps; what several steps a call save is the work between calls,
+    in Python), so one-step calls on the run's first batches are timed, `PROBE_STEPS` at a
+    time, and the fastest round decides (the others met noise). Every variable of the model
     and its optimizer (weights, Adam's state, the dropout seed) is then put back, so the
     training goes on as if nothing had run.
     """
     from .lowlevel_trainer import next_chunk_size
 
     saved = [v.numpy() for v in variables]
-    probe = training_calls(model, PROBE_STEPS)
+    probe = training_calls(model, 1)
     # Its own iterator, over and over the first batches (a short training has few).
     iterator = iter(model.distribute_strategy.experimental_distribute_dataset(batches.repeat()))
-    timed: list[float] = []
+    fastest = float("inf")
     try:
-        for _ in range(1 + PROBE_CALLS):
+        float(probe(iterator)["loss"])  # traces the function
+        for _ in range(PROBE_ROUNDS):
             if token.cancelled:
                 raise Cancelled()
             start = time.perf_counter()
-            logs = probe(iterator)
-            float(logs["loss"])  # waits for the call to finish
-            timed.append(time.perf_counter() - start)
+            for _ in range(PROBE_STEPS):
+                logs = probe(iterator)
+            float(logs["loss"])  # waits for the last call to finish
+            fastest = min(fastest, time.perf_counter() - start)
     finally:
         for variable, value in zip(variables, saved):
             variable.assign(value)
-    return min(next_chunk_size(PROBE_STEPS, min(timed[1:])), steps_per_epoch)
+    return min(next_chunk_size(PROBE_STEPS, fastest), steps_per_epoch), probe
 
 
 def make_bridge_callback(reporter: ModelReporter, token: CancelToken, executions: Executions | None = None):
@@ -209,13 +224,14 @@ def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, tok
     # The first epoch's clock starts now: measuring the step time is part of its cost.
     reporter.epoch_started(first_epoch + 1)
     auto = config.steps_per_execution == "auto"
+    one_step = None
     if several_replicas:  # one step a call (see above)
         steps = 1
     elif auto:
-        steps = measure_steps_per_execution(model, batches, variables, token, reporter.steps)
+        steps, one_step = measure_steps_per_execution(model, batches, variables, token, reporter.steps)
     else:
         steps = int(config.steps_per_execution)
-    executions = Executions(model, steps, reporter.steps)
+    executions = Executions(model, steps, reporter.steps, one_step)
     reporter.set_steps_per_execution(steps, auto)
     model.fit(
         batches,
