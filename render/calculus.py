@@ -30,7 +30,10 @@ SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 @dataclass(frozen=True)
 class Line:
-    """A line of text; `style` "note" is an explanation (dim on a terminal), "strong" a finding (bold)."""
+    """A line of text; `style` "note" is an explanation (dim on a terminal), "strong" a finding (bold).
+
+    `code` spans, as Markdown writes them, are highlighted on a terminal.
+    """
 
     text: str
     style: str = ""
@@ -303,7 +306,16 @@ def rich_part(part: Part):
         return Math(part.drawing or part.text, part.text, style="bold green" if part.strong else "bold")
     if isinstance(part, Bullets):
         return Text("\n".join(f"• {item}" for item in part.items))
-    return Text(part.text, style=LINE_STYLES.get(part.style, ""))
+    return rich_line(part)
+
+
+def rich_line(line: Line):
+    from rich.text import Text
+
+    text = Text(style=LINE_STYLES.get(line.style, ""))
+    for k, piece in enumerate(line.text.split("`")):  # odd pieces are inside `code` spans
+        text.append(piece, style="bold cyan" if k % 2 else "")
+    return text
 
 
 CELL_STYLES = {"✓": "green", "✗": "bold red"}

@@ -93,19 +93,17 @@ def _problem(summary: Mapping[str, Any], shapes: Mapping[str, Any]) -> Section:
 def _polynomial(polynomial: Mapping[str, Any], shapes: Mapping[str, Any]) -> Section:
     """det(A − λI), expanded and (where that differs) factored."""
     label = "det(A − λI) = "
-    expanded = str(polynomial.get("string", polynomial.get("latex", ""))).replace("lambda", "λ")
-    parts: list[Any] = [
-        Line("The eigenvalues are the roots of det(A − λI):", "note"),
-        Formula(f"\\det(A - \\lambda I) = {polynomial.get('latex', '')}", label + expanded,
-                draw(label, shapes.get("polynomial"))),
-    ]
+    latex = f"\\det(A - \\lambda I) = {polynomial.get('latex', '')}"
+    text = label + str(polynomial.get("string", polynomial.get("latex", ""))).replace("lambda", "λ")
+    drawn = draw(label, shapes.get("polynomial"))
     factored = polynomial.get("factored")
     if polynomial.get("factored_latex") and factored != polynomial.get("string"):
-        aligned = " " * (len(label) - 2) + "= "
-        text = str(factored or polynomial.get("factored_latex")).replace("lambda", "λ")
-        parts.append(Formula(f"\\phantom{{\\det(A - \\lambda I)}} = {polynomial['factored_latex']}", aligned + text,
-                             draw(aligned, shapes.get("factored")), strong=True))
-    return Section("Characteristic polynomial", tuple(parts))
+        aligned = " " * (len(label) - 2) + "= "  # under the first =
+        latex += f" = {polynomial['factored_latex']}"
+        text += " = " + str(factored or polynomial.get("factored_latex")).replace("lambda", "λ")
+        drawn = drawn and drawn + "\n" + draw(aligned, shapes.get("factored"))
+    parts = (Line("The eigenvalues are the roots of det(A − λI):", "note"), Formula(latex, text, drawn))
+    return Section("Characteristic polynomial", parts)
 
 
 def _exact_pairs(exact: list[Mapping[str, Any]]) -> Section:
@@ -142,7 +140,7 @@ def _numeric_pairs(summary: Mapping[str, Any], exact: list[Mapping[str, Any]],
              "✓" if check.get("ok") else "✗"]
             for i, check in enumerate(numeric, 1)]
     table = Table(["#", "λ (numeric)", "Paired with", "|Δλ|", "‖Av − λv‖", "sin∠", "OK"], rows, "rrlrrrc")
-    parts: list[Any] = [Line(f"{method} — {why}", "strong"), table]
+    parts: list[Any] = [Line(f"`{method}` — {why}"), table]
     vectors = [[number(x, VECTOR_DIGITS) for x in check["vector"]] for check in numeric
                if isinstance(check.get("vector"), list)]
     if vectors:

@@ -157,7 +157,7 @@ def _autodiff(autodiff: Mapping[str, Any]) -> Section:
                              labelled_block(label, bracket_matrix(cells))))
     gradient = autodiff.get("gradient")
     if isinstance(gradient, list):
-        parts.append(Line(f"tape.gradient(y, x) = {vector_text(gradient)}", "strong"))
+        parts.append(Line(f"`tape.gradient(y, x)` = {vector_text(gradient)}", "strong"))
     if autodiff.get("explanation"):
         parts.append(Line(str(autodiff["explanation"]), "note"))
     return Section("Autodiff (tf.GradientTape, float64)", tuple(parts))

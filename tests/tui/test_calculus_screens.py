@@ -183,8 +183,8 @@ def markdown_headings_and_values(markdown: str) -> tuple[list[str], list[str]]:
         elif line.startswith("|"):
             cells = re.split(r"(?<!\\)\|", line)[1:-1]
             values.append(flat(" ".join(cell.replace("\\|", "|") for cell in cells)))
-        else:
-            values.append(flat(line.removeprefix("- ")))
+        else:  # a `code` span is Markdown's markup, as a table's pipes are
+            values.append(flat(line.removeprefix("- ").replace("`", "")))
     return headings, values
 
 
