@@ -15,7 +15,6 @@ import itertools
 import math
 import time
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -34,6 +33,7 @@ from .parsing import (
     parse_matrix,
     safe_complex,
 )
+from .results import SummarisedResult
 
 DEFAULT_TOLERANCE = 1e-9
 EPS = float(np.finfo(np.float64).eps)
@@ -138,19 +138,13 @@ class EigenVerification:
 
 
 @dataclass(frozen=True)
-class EigenResult:
+class EigenResult(SummarisedResult):
     matrix_text: str
     symbolic: SymbolicEigen
     numeric: NumericEigen
     verification: EigenVerification
 
-    def to_summary(self) -> dict[str, Any]:
-        """The result's part of summary.json."""
-        return dict(self._summary)
-
-    @cached_property
-    def _summary(self) -> dict[str, Any]:
-        # once per result: the front ends ask for it more than once, and printing a large formula takes a while
+    def summary_part(self) -> dict[str, Any]:
         return merge_summaries(symbolic_summary(self.symbolic), numeric_summary(self.symbolic, self.numeric, self.verification))
 
 

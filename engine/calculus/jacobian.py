@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import sympy
@@ -36,6 +35,7 @@ from .parsing import (
     parse_vector,
     safe_complex,
 )
+from .results import SummarisedResult
 
 DEFAULT_TOLERANCE = 1e-9
 MAX_COMPONENTS = 10
@@ -147,19 +147,13 @@ class JacobianComparison:
 
 
 @dataclass(frozen=True)
-class JacobianResult:
+class JacobianResult(SummarisedResult):
     problem: JacobianProblem
     symbolic: SymbolicJacobian
     autodiff: AutodiffJacobian
     comparison: JacobianComparison
 
-    def to_summary(self) -> dict[str, Any]:
-        """The result's part of summary.json."""
-        return dict(self._summary)
-
-    @cached_property
-    def _summary(self) -> dict[str, Any]:
-        # once per result: the front ends ask for it more than once, and printing a large formula takes a while
+    def summary_part(self) -> dict[str, Any]:
         return {**problem_summary(self.problem), **symbolic_summary(self.symbolic),
                 **autodiff_summary(self.autodiff), **comparison_summary(self.comparison)}
 

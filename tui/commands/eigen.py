@@ -7,9 +7,7 @@ Imports neither TensorFlow, SymPy nor Textual at module level.
 from __future__ import annotations
 
 import argparse
-from typing import Any, Mapping
 
-from fmnist_tui.render.calculus import Section
 from fmnist_tui.render.eigen import VERDICT, eigen_sections
 
 from .jacobian import EXIT_MISMATCH, CalculusRenderer, exit_code
@@ -62,10 +60,5 @@ ARGUMENT_OF_FIELD = {"matrix": "--matrix", "tolerance": "--tolerance"}
 
 
 class Renderer(CalculusRenderer):
-    VERDICT = VERDICT
-
-    def on_eigen_computed(self, event) -> None:
-        self.result = event.result
-
-    def sections(self, summary: Mapping[str, Any]) -> list[Section]:
-        return eigen_sections(summary, self.result)
+    SECTIONS, VERDICT = eigen_sections, VERDICT
+    on_eigen_computed = CalculusRenderer.keep_result

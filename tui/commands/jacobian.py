@@ -9,7 +9,7 @@ once a result has arrived (decoding it has loaded SymPy).
 from __future__ import annotations
 
 import argparse
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from rich import box
 from rich.panel import Panel
@@ -93,8 +93,13 @@ def verdict_panel(match: bool, detail: str) -> Panel:
 
 
 class CalculusRenderer(HeadlessRenderer):
-    """Shared by `run jacobian` and `run eigen`: the derivation, the verdict, and exit 1 on ✗."""
+    """Shared by `run jacobian` and `run eigen`: the derivation, the verdict, and exit 1 on ✗.
 
+    A subclass names its task's sections and verdict sentences, and keeps its result event's
+    result with `keep_result`.
+    """
+
+    SECTIONS: Callable[[Mapping[str, Any], Any], list[Section]]
     VERDICT: Mapping[bool, str] = {}  # the verdict's sentence, for a match and a mismatch
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -109,22 +114,17 @@ class CalculusRenderer(HeadlessRenderer):
         if event.level != "info":  # the derivation is printed in full at the end
             super().on_log(event)
 
-    def sections(self, summary: Mapping[str, Any]) -> list[Section]:
-        raise NotImplementedError
+    def keep_result(self, event) -> None:
+        self.result = event.result
 
     def show_result(self, summary) -> None:
         if self.result is None:
             return
-        self.console.print(rich_sections(self.sections(summary)))
+        self.console.print(rich_sections(type(self).SECTIONS(summary, self.result)))
         match = summary.get("match") is True
         self.console.print(verdict_panel(match, self.VERDICT[match]))
 
 
 class Renderer(CalculusRenderer):
-    VERDICT = VERDICT
-
-    def on_jacobian_computed(self, event) -> None:
-        self.result = event.result
-
-    def sections(self, summary: Mapping[str, Any]) -> list[Section]:
-        return jacobian_sections(summary, self.result)
+    SECTIONS, VERDICT = jacobian_sections, VERDICT
+    on_jacobian_computed = CalculusRenderer.keep_result

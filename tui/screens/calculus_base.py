@@ -10,7 +10,7 @@ nothing runs. Nothing here imports TensorFlow or SymPy at import time.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -44,6 +44,9 @@ class CalculusScreen(TaskScreen):
     FORM_TITLE: ClassVar[str] = ""
     INTRO: ClassVar[str] = ""  # markup shown before the first run
     RESULT_EVENT: ClassVar[str] = ""  # the engine event carrying `result`
+    # from render/: the sections of a result (its summary, and the result for drawings), its headline
+    SECTIONS: ClassVar[Callable[[Mapping[str, Any], Any], list[Section]]]
+    HEADLINE: ClassVar[Callable[[Mapping[str, Any]], str]]
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,11 +68,11 @@ class CalculusScreen(TaskScreen):
 
     def sections(self, result: Any) -> list[Section]:
         """The derivation of `result` (an engine result object)."""
-        raise NotImplementedError
+        return type(self).SECTIONS(result.to_summary(), result)
 
     def headline(self, result: Any) -> str:
         """One line for the status: the answer in brief."""
-        return ""
+        return type(self).HEADLINE(result.to_summary())
 
     # ---- layout ------------------------------------------------------------------------
 

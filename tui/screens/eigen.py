@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fmnist_tui.engine.settings import SETTINGS
-from fmnist_tui.render.calculus import Section
 from fmnist_tui.render.eigen import eigen_headline, eigen_sections
 
 from .calculus_base import CalculusScreen
@@ -48,6 +47,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     TASK = "eigen"
     FORM_TITLE = "Eigen"
     RESULT_EVENT = "EigenComputed"
+    SECTIONS, HEADLINE = eigen_sections, eigen_headline
     INTRO = """\
 [b]The original exercise[/b]
 
@@ -64,9 +64,3 @@ numerically with [b]tf.linalg[/b], and compare. Try [b][[0,-1],[1,0]][/b] (compl
 
         parse_matrix_input(values["matrix"])
         return {"matrix": values["matrix"], "tolerance": parse_tolerance(values["tolerance"])}
-
-    def sections(self, result: Any) -> list[Section]:
-        return eigen_sections(result.to_summary(), result)
-
-    def headline(self, result: Any) -> str:
-        return eigen_headline(result.to_summary())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fmnist_tui.engine.settings import SETTINGS
-from fmnist_tui.render.calculus import Section
 from fmnist_tui.render.jacobian import jacobian_headline, jacobian_sections
 
 from .calculus_base import CalculusScreen
@@ -51,6 +50,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     TASK = "jacobian"
     FORM_TITLE = "Jacobian"
     RESULT_EVENT = "JacobianComputed"
+    SECTIONS, HEADLINE = jacobian_sections, jacobian_headline
     INTRO = """\
 [b]The original exercise[/b]
 
@@ -68,9 +68,3 @@ and compare. Edit the fields for any other function."""
         parse_problem(values["expr"], values["at"], variables)
         return {"expression": values["expr"], "point": values["at"], "variables": variables,
                 "tolerance": parse_tolerance(values["tolerance"])}
-
-    def sections(self, result: Any) -> list[Section]:
-        return jacobian_sections(result.to_summary(), result)
-
-    def headline(self, result: Any) -> str:
-        return jacobian_headline(result.to_summary())
