@@ -23,6 +23,8 @@ from fmnist_tui.render.devices import (
 )
 
 from .errors import ConfigError, DeviceError
+from .setting_specs import SettingsConfig, settings_config
+from .validators import as_whole_number, split_list, yes_or_no
 from .events import Event, Log, Progress, Throttle
 from .matmul import (
     BYTES_PER_ELEMENT, SETTLE_SECONDS, DeviceInfo, MatmulBackend, NumpyBackend,
@@ -39,10 +41,7 @@ _DTYPE_ALIASES = {
     "fp16": "float16", "f16": "float16", "half": "float16",
     "bf16": "bfloat16",
 }
-DEFAULT_SIZES: tuple[int, ...] = (500, 1000, 5000, 10000)
 MAX_SIZE = 65536
-MAX_ROUNDS = 1000
-MAX_WARMUP = 100
 #: Share of a device's free memory the three matrices may take.
 MEMORY_MARGIN = 0.9
 #: Largest size used to calibrate the time estimate.
@@ -50,38 +49,19 @@ CALIBRATION_SIZE = 512
 
 
 # --------------------------------------------------------------------------- config
-
-def _is_int_text(text: str) -> bool:
-    return re.fullmatch(r"[+-]?\d+", text.strip()) is not None
-
-
-def _to_int(value: Any, field_name: str, what: str) -> int:
-    if isinstance(value, bool):
-        raise ConfigError(field_name, f"{what} must be a whole number, not {value!r}.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _is_int_text(value):
-        return int(value.strip())
-    raise ConfigError(field_name, f"{what} must be a whole number, not {str(value)!r}.", "Use digits only, like 1000.")
-
+# The settings (defaults, bounds, labels, flags) are declared in setting_specs.py; the
+# parsers only this task knows come first: making DevicesConfig parses the defaults with them.
 
 def parse_sizes(value: Any) -> tuple[int, ...]:
     """"500,1000 5000" or [500, 1000] → (500, 1000, 5000); duplicates dropped, order kept."""
-    if value is None:
-        items: list[Any] = []
-    elif isinstance(value, str):
-        items = [s for s in re.split(r"[,;\s]+", value.strip()) if s]
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        items = [value]
-    else:
-        items = list(value)
+    items = split_list(value)
     if not items:
         raise ConfigError("sizes", "Give at least one matrix size.", "For example 500,1000,5000.")
     sizes: list[int] = []
     for item in items:
-        n = _to_int(item, "sizes", f"Matrix size {str(item)!r}")
+        n = as_whole_number(item)
+        if n is None:
+            raise ConfigError("sizes", f"Matrix size {str(item)!r} must be a whole number.", "Use digits only, like 1000.")
         if n < 1:
             raise ConfigError("sizes", f"Matrix size {n} is not positive.", "Sizes are the side n of n×n matrices, like 1000.")
         if n > MAX_SIZE:
@@ -108,12 +88,7 @@ def parse_dtype(value: Any) -> str:
 
 def parse_devices(value: Any) -> tuple[str, ...]:
     """"cpu,gpu" → ("cpu", "gpu"); also "gpu:1" for one GPU. Unknown names are errors."""
-    if value is None:
-        items: list[str] = ["cpu", "gpu"]
-    elif isinstance(value, str):
-        items = [s for s in re.split(r"[,;\s]+", value.strip()) if s]
-    else:
-        items = [str(v) for v in value]
+    items = [str(item) for item in split_list(value)]
     if not items:
         raise ConfigError("devices", "Give at least one device.", "Use cpu, gpu, or cpu,gpu.")
     out: list[str] = []
@@ -142,50 +117,34 @@ def parse_tf32(value: Any) -> str | None:
         return "on"
     if text in ("off", "false", "no", "0", "disable", "disabled"):
         return "off"
-    raise ConfigError("tf32", f"TF32 must be on, off or default, not {str(value)!r}.",
+    raise ConfigError("tf32", f"TF32 must be on, off or default, got {str(value)!r}.",
                       "TF32 only matters for float32 on Ampere or newer GPUs.")
 
 
-def _bounded(value: Any, field_name: str, what: str, low: int, high: int, hint: str) -> int:
-    n = _to_int(value, field_name, what)
-    if not low <= n <= high:
-        raise ConfigError(field_name, f"{what} must be between {low} and {high}, not {n}.", hint)
-    return n
-
-
-@dataclass(frozen=True)
-class DevicesConfig:
+@settings_config("devices")
+class DevicesConfig(SettingsConfig):
     """The validated configuration of a devices run."""
 
-    sizes: tuple[int, ...] = DEFAULT_SIZES
-    rounds: int = 10
-    dtype: str = "float32"
-    devices: tuple[str, ...] = ("cpu", "gpu")
-    tf32: str | None = None
-    warmup: int = 2
-    numpy: bool = True
+    sizes: tuple[int, ...]
+    rounds: int
+    dtype: str
+    devices: tuple[str, ...]
+    tf32: str | None
+    warmup: int
+    numpy: bool = True  # the NumPy reference rows (`--no-numpy`); not a setting
+
+    EXTRA_PARSERS = {"numpy": lambda raw: yes_or_no(raw, "numpy", "NumPy reference")}
 
     @classmethod
-    def parse(
-        cls,
-        sizes: Any = DEFAULT_SIZES,
-        rounds: Any = 10,
-        dtype: Any = "float32",
-        devices: Any = "cpu,gpu",
-        tf32: Any = None,
-        warmup: Any = 2,
-        numpy: Any = True,
-    ) -> "DevicesConfig":
-        """Validate raw values (strings from a form or the CLI, or Python values)."""
-        return cls(
-            sizes=parse_sizes(sizes),
-            rounds=_bounded(rounds, "rounds", "Rounds", 1, MAX_ROUNDS, "10 rounds give a steady median."),
-            dtype=parse_dtype(dtype),
-            devices=parse_devices(devices),
-            tf32=parse_tf32(tf32),
-            warmup=_bounded(warmup, "warmup", "Warm-up products", 0, MAX_WARMUP, "2 warm-up products are enough."),
-            numpy=_parse_bool(numpy, "numpy"),
-        )
+    def errors(cls, values: Mapping[str, Any]) -> dict[str, str]:
+        """As every config's, and sizes that cannot fit in the host's memory (a run would refuse them)."""
+        errors = super().errors(values)
+        if not errors:
+            try:
+                cls.parse(values).check_host_memory()
+            except ConfigError as exc:
+                errors[exc.field] = str(exc)
+        return errors
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -211,17 +170,6 @@ class DevicesConfig:
                 f"{human_bytes(matrices_bytes(n, self.dtype))}, but only {human_bytes(available)} is available.",
                 "Choose smaller sizes, or a smaller dtype (float16/bfloat16 halve it).",
             )
-
-
-def _parse_bool(value: Any, field_name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(field_name, f"{field_name} must be yes or no, not {value!r}.")
 
 
 # --------------------------------------------------------------------------- events
@@ -277,7 +225,7 @@ class DevicesTask(Task):
         warmup, numpy), parsed unless a `config` is given. `check_memory` also refuses
         sizes that cannot fit in the host's available memory.
         """
-        self.config = config or DevicesConfig.parse(**raw)
+        self.config = config or DevicesConfig.parse(raw)
         if check_memory and backend is None:
             self.config.check_host_memory()
         self._backend = backend

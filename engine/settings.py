@@ -1,6 +1,8 @@
 """Layered defaults: command-line flags, then `FMNIST_…` environment variables, then a
 config file (`fmnist-tui.toml` in the working directory, else the user config directory),
-then the built-in defaults. Every resolved value remembers where it came from.
+then the built-in defaults. Every resolved value remembers where it came from. The
+settings themselves (keys, defaults, flags, variables, parsers) are declared in
+`setting_specs.py`.
 
 Task values are returned raw (as written); each task's own parser validates them, and the
 source lets a front end say *where* a bad value was set. The `[general]` paths have no
@@ -17,7 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from . import setting_specs
 from .errors import ConfigError
+from .setting_specs import SETTINGS, Setting, flag_names as declared_flags
+
+__all__ = ["SETTINGS", "Setting", "ConfigFile", "Resolved", "find_config_file", "load_config_file", "resolve",
+           "unknown_environment_variables", "values_of"]
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,55 +34,6 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_FILE_NAME = "fmnist-tui.toml"
 
 
-@dataclass(frozen=True)
-class Setting:
-    section: str  # "general" or a task name
-    key: str
-    default: Any
-    help: str
-    env_name: str = ""
-
-    @property
-    def env(self) -> str:
-        if self.env_name:
-            return self.env_name
-        middle = "" if self.section == "general" else f"{self.section.upper()}_"
-        return f"FMNIST_{middle}{self.key.upper()}"
-
-    @property
-    def name(self) -> str:
-        return f"{self.section}.{self.key}"
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("general", "out", "runs", "where run summaries go"),
-    Setting("general", "logs", "logs", "TensorBoard and diagnostic logs"),
-    Setting("general", "data_dir", None, "directory with the four Fashion-MNIST .gz files", env_name="FMNIST_DATA"),
-    Setting("train", "epochs", 70, "epochs per model"),
-    Setting("train", "batch_size", 64, "batch size"),
-    Setting("train", "learning_rate", 0.001, "Adam learning rate"),
-    Setting("train", "dropout", 0.2, "dropout rate in [0, 1)"),
-    Setting("train", "hidden_units", 512, "hidden units"),
-    Setting("train", "seed", 42, "random seed, or 'none'"),
-    Setting("train", "models", "keras,lowlevel", "models to train, in order"),
-    Setting("train", "strategy", "default", "tf.distribute strategy: default, mirrored or multiworker"),
-    Setting("train", "steps_per_execution", "auto",
-            "Keras trainer's steps per compiled call: auto (about 0.1 s each) or a whole number (1: Keras's default)"),
-    Setting("devices", "sizes", "500,1000,5000,10000", "matrix sizes"),
-    Setting("devices", "rounds", 10, "timed products per size and device"),
-    Setting("devices", "dtype", "float32", "float32, float64, float16 or bfloat16"),
-    Setting("devices", "devices", "cpu,gpu", "devices to time"),
-    Setting("devices", "tf32", None, "TensorFloat-32 on Ampere+ GPUs: on, off, or TensorFlow's default"),
-    Setting("devices", "warmup", 2, "untimed warm-up products"),
-    Setting("jacobian", "expr", "3*x**2 + 2*x + 3", "expression or [list] of expressions"),
-    Setting("jacobian", "at", "1,3", "the point"),
-    Setting("jacobian", "vars", None, "variables in order (default: the free symbols, sorted)"),
-    Setting("jacobian", "tolerance", 1e-9, "largest accepted error, relative to max(1, |exact|)"),
-    Setting("eigen", "matrix", "[[3,2],[2,3]]", "a square matrix"),
-    Setting("eigen", "tolerance", 1e-9, "largest accepted error, relative to max(1, |exact|)"),
-)
-
-BY_NAME = {s.name: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -142,8 +100,8 @@ def load_config_file(path: Path) -> ConfigFile:
             name = f"{section}.{key}"
             line = _line_in_section(text, section, key)
             where = f"{path}:{line or '?'}"
-            if name not in BY_NAME:
-                keys = ", ".join(s.key for s in SETTINGS if s.section == section)
+            if name not in _names():
+                keys = ", ".join(s.key for s in setting_specs.section_settings(section))
                 raise ConfigError("config", f"{where}: unknown setting '{key}' in [{section}].",
                                   f"Settings of [{section}] are: {keys}.")
             if section == "general":
@@ -155,8 +113,12 @@ def load_config_file(path: Path) -> ConfigFile:
     return ConfigFile(path, values, lines)
 
 
+def _names() -> set[str]:
+    return {s.name for s in setting_specs.SETTINGS}
+
+
 def _check_section(path: Path, text: str, section: str, table: Any) -> None:
-    sections = {s.section for s in SETTINGS}
+    sections = set(setting_specs.sections())
     line = _line_of(text, rf"^\s*\[\s*{re.escape(section)}\s*\]") or _line_of(text, rf"^\s*{re.escape(section)}\s*=")
     if section not in sections:
         raise ConfigError(
@@ -237,10 +199,10 @@ def resolve(
     """
     flags = flags or {}
     environ = os.environ if environ is None else environ
-    flag_names = flag_names or {}
+    flag_names = declared_flags() if flag_names is None else flag_names
     wanted = set(sections)
     result: dict[str, Resolved] = {}
-    for setting in SETTINGS:
+    for setting in setting_specs.SETTINGS:
         if setting.section not in wanted:
             continue
         name = setting.name
@@ -287,8 +249,8 @@ def unknown_environment_variables(
     is matched to it.
     """
     environ = os.environ if environ is None else environ
-    flag_names = flag_names or {}
-    known = {s.env for s in SETTINGS} | set(OTHER_VARIABLES)
+    flag_names = {} if flag_names is None else flag_names
+    known = {s.env for s in setting_specs.SETTINGS} | set(OTHER_VARIABLES)
     warnings = []
     # case matters to the environment: fmnist_out is as unread as FMNIST_OUTPUT
     for variable in sorted(v for v in environ if v.upper().startswith(ENV_PREFIX) and v not in known):
@@ -312,8 +274,8 @@ class _Other:
 def _closest_variables(variable: str, flag_names: Mapping[str, str]) -> list[Setting | _Other]:
     """The settings (or other variables) `variable` most probably meant; [] if none is close."""
     rest = variable[len(ENV_PREFIX):]
-    candidates: list[Setting | _Other] = [*SETTINGS, *(_Other(v) for v in OTHER_VARIABLES)]
-    task_sections = [s.section for s in SETTINGS if s.section != "general"]
+    candidates: list[Setting | _Other] = [*setting_specs.SETTINGS, *(_Other(v) for v in OTHER_VARIABLES)]
+    task_sections = [name for name in setting_specs.sections() if name != "general"]
     section = next((name for name in task_sections if rest.startswith(f"{name.upper()}_")), None)
     if section is not None:  # FMNIST_TRAIN_…: look in [train] first
         rest = rest[len(section) + 1:]

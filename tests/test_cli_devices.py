@@ -41,12 +41,12 @@ def test_devices_is_listed_in_run_help(capsys):
         (["--sizes", "500,abc"], "--sizes: Matrix size 'abc' must be a whole number"),
         (["--sizes", ""], "--sizes: Give at least one matrix size"),
         (["--sizes", "100000"], "--sizes: Matrix size 100000 is absurdly large"),
-        (["--rounds", "0"], "--rounds: Rounds must be between 1 and 1000"),
+        (["--rounds", "0"], "--rounds: Rounds must be at least 1 and at most 1,000, got 0."),
         (["--rounds", "ten"], "--rounds: Rounds must be a whole number"),
         (["--dtype", "int7"], "--dtype: Unknown dtype 'int7'"),
         (["--devices", "cpu,tpu"], "--devices: Unknown device 'tpu'"),
         (["--tf32", "maybe"], "--tf32: TF32 must be on, off or default"),
-        (["--warmup", "-1"], "--warmup: Warm-up products must be between 0 and 100"),
+        (["--warmup", "-1"], "--warmup: Warm-up must be at least 0 and at most 100, got -1."),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message, capsys):

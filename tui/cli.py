@@ -92,65 +92,49 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--detach", action="store_true",
                              help="start the run in the background, print its id and return at once "
                              "(follow it with `fmnist-tui attach ID`)")
-        # Task options default to None: the layered settings fill in what was not given.
-        for action in sub._actions:
-            if action.option_strings and set(action.option_strings) & set(module.ARGUMENT_OF_FIELD.values()):
-                if not isinstance(action.const, bool):  # not a store_true switch
-                    action.default = None
         sub.set_defaults(command_module=module)
     add_run_commands(commands, _add_general_options)
     return parser
 
 
 def _add_general_options(parser: argparse.ArgumentParser, default, data_dir: bool = True) -> None:
-    parser.add_argument("--out", default=default, metavar="DIR", help="where run summaries go (default ./runs)")
-    parser.add_argument("--logs", default=default, metavar="DIR", help="TensorBoard and diagnostic logs (default ./logs)")
-    if data_dir:
-        parser.add_argument("--data-dir", default=default, metavar="DIR",
-                            help="directory with the four Fashion-MNIST .gz files")
+    from fmnist_tui.engine.setting_specs import section_settings
 
-
-GENERAL_OPTIONS = {"out": "--out", "logs": "--logs", "data_dir": "--data-dir"}
-
-
-def command_sections(module) -> dict[str, dict[str, str]]:
-    """Settings section → {field: option} of a command (`run all` spans several sections)."""
-    return getattr(module, "SECTIONS", None) or {module.NAME: module.ARGUMENT_OF_FIELD}
+    for setting in section_settings("general"):
+        if setting.key != "data_dir" or data_dir:
+            parser.add_argument(setting.flag, default=default, metavar=setting.metavar, help=setting.cli_help)
 
 
 def resolve_settings(args: argparse.Namespace, module=None):
-    """Layer flags over environment, config file and defaults; write the results into `args`."""
+    """Layer flags over environment, config file and defaults.
+
+    Every resolved value is kept in `args.settings` ("section.key" -> Resolved; see
+    `commands.section_values`); the [general] ones are also written to `args.out`,
+    `args.logs` and `args.data_dir`.
+    """
+    from fmnist_tui.engine.setting_specs import SETTINGS
     from fmnist_tui.engine.settings import find_config_file, load_config_file, resolve
 
-    task_sections = command_sections(module) if module is not None else {}
-    sections = ["general", *task_sections]
-    flags, names, dests = {}, {}, {}
-    for key, option in GENERAL_OPTIONS.items():
-        flags[f"general.{key}"], names[f"general.{key}"], dests[f"general.{key}"] = getattr(args, key, None), option, key
-    for section, options in task_sections.items():
-        for key, option in options.items():
-            dest = option.lstrip("-").replace("-", "_")
-            if hasattr(args, dest) and not isinstance(getattr(args, dest), bool):
-                name = f"{section}.{key}"
-                flags[name], names[name], dests[name] = getattr(args, dest), option, dest
+    from .commands import option_dest
+
+    sections = ["general", *(getattr(module, "SETTING_SECTIONS", (module.NAME,)) if module is not None else ())]
+    flags = {s.name: getattr(args, option_dest(s), None) for s in SETTINGS if s.section in sections}
     path = find_config_file()
     config = load_config_file(path) if path is not None else None
-    resolved = resolve(sections, flags=flags, config=config, flag_names=names)
-    for name, dest in dests.items():
-        if name in resolved:
-            setattr(args, dest, resolved[name].value)
+    resolved = resolve(sections, flags=flags, config=config)
+    for name, item in resolved.items():  # TRANSITION: the calculus commands read their options from args
+        if hasattr(args, option_dest(item.setting)) or item.setting.section == "general":
+            setattr(args, option_dest(item.setting), item.value)
+    args.settings = resolved
     return resolved, config
 
 
 def unknown_variable_warnings() -> list[str]:
     """One line per FMNIST_… variable that no setting reads, with the closest valid name."""
+    from fmnist_tui.engine.setting_specs import flag_names
     from fmnist_tui.engine.settings import unknown_environment_variables
 
-    from .commands import all as run_all
-
-    flags = {f"{s}.{k}": o for s, opts in run_all.SECTIONS.items() for k, o in opts.items()}
-    flags.update({f"general.{k}": o for k, o in GENERAL_OPTIONS.items()})
-    return unknown_environment_variables(flag_names=flags)
+    return unknown_environment_variables(flag_names=flag_names())
 
 
 ESCAPE_DELAY_MS = 50
@@ -183,17 +167,19 @@ def show_config(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from fmnist_tui.engine.errors import ConfigError
-    from fmnist_tui.engine.settings import SETTINGS, config_file_candidates, find_config_file, load_config_file, resolve
+    from fmnist_tui.engine.setting_specs import SETTINGS, sections
+    from fmnist_tui.engine.settings import config_file_candidates, find_config_file, load_config_file, resolve
+
+    from .commands import option_dest
 
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:  # piped: do not fold file paths at 80 columns
         console.width = 160
-    flags = {f"general.{k}": getattr(args, k, None) for k in GENERAL_OPTIONS}
+    flags = {s.name: getattr(args, option_dest(s), None) for s in SETTINGS if s.section == "general"}
     try:
         path = find_config_file()
         config = load_config_file(path) if path is not None else None
-        resolved = resolve({s.section for s in SETTINGS}, flags=flags, config=config,
-                           flag_names={f"general.{k}": o for k, o in GENERAL_OPTIONS.items()})
+        resolved = resolve(sections(), flags=flags, config=config)
     except ConfigError as exc:
         return _fail_on_config_file(exc, Console(stderr=True, highlight=False, soft_wrap=True))
     if path is None:
@@ -203,10 +189,8 @@ def show_config(args: argparse.Namespace) -> int:
         console.print(f"Config file: {path}")
     table = Table("setting", "value")
     table.add_column("source", overflow="fold")
-    for setting in SETTINGS:
-        item = resolved[setting.name]
-        value = "—" if item.value is None else str(item.value)
-        table.add_row(setting.name, value, item.source)
+    for name, item in resolved.items():
+        table.add_row(name, "—" if item.value is None else str(item.value), item.source)
     console.print(table)
     console.print(
         "Environment variables are FMNIST_<SECTION>_<KEY> (e.g. FMNIST_TRAIN_EPOCHS), and "
@@ -234,11 +218,7 @@ def run_task(args: argparse.Namespace) -> int:
         task = module.build_task(args)
         runs_dir = check_output_dir(Path(args.out))
     except ConfigError as exc:
-        sections = [*command_sections(module), "general"]
-        item = next((resolved[f"{s}.{exc.field}"] for s in sections if f"{s}.{exc.field}" in resolved), None)
-        where = module.ARGUMENT_OF_FIELD.get(exc.field, f"--{exc.field.replace('_', '-')}")
-        if item is not None and item.origin != "flag":
-            where = f"{item.source.split(' ', 1)[1]} ({module.ARGUMENT_OF_FIELD.get(exc.field, exc.field)})"
+        where = _where_set(exc.field, [*getattr(module, "SETTING_SECTIONS", (module.NAME,)), "general"], resolved)
         error_console.print(f"fmnist-tui run {module.NAME}: error: {where}: {exc}", markup=False)
         return EXIT_USAGE
     except FmnistError as exc:
@@ -262,12 +242,23 @@ def run_task(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
+def _where_set(field: str, sections: list[str], resolved) -> str:
+    """Where a refused value came from: "--epochs", or "env FMNIST_TRAIN_EPOCHS (--epochs)"."""
+    item = next((resolved[f"{s}.{field}"] for s in sections if f"{s}.{field}" in resolved), None)
+    if item is None:  # not a setting (a command's own switch)
+        return f"--{field.replace('_', '-')}"
+    if item.origin in ("env", "file"):
+        return f"{item.source.split(' ', 1)[1]} ({item.setting.flag})"
+    return item.setting.flag
+
+
 def run_app(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from fmnist_tui.engine._tf import quieten_tensorflow_logs
     from fmnist_tui.engine.errors import ConfigError
-    from fmnist_tui.engine.settings import SETTINGS, resolve
+    from fmnist_tui.engine.setting_specs import sections
+    from fmnist_tui.engine.settings import resolve
 
     from .native_stderr import native_stderr_to
 
@@ -283,7 +274,7 @@ def run_app(args: argparse.Namespace) -> int:
     from .app import make_app
 
     # the forms start from the user's environment and config file (else their own defaults)
-    resolved = resolve({s.section for s in SETTINGS}, config=config)
+    resolved = resolve(sections(), config=config)
     defaults = {name: item.value for name, item in resolved.items() if item.origin != "default"}
     app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs), defaults=defaults,
                    warnings=unknown_variable_warnings(), premount_screens=True)

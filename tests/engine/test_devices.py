@@ -240,7 +240,7 @@ def test_memory_refused_before_allocating(tmp_path):
 
 
 def test_host_memory_check_at_construction(monkeypatch):
-    config = DevicesConfig.parse(sizes="1000,30000")
+    config = DevicesConfig.parse({"sizes": "1000,30000"})
     with pytest.raises(ConfigError) as err:
         config.check_host_memory(available=2 * GB)
     assert err.value.field == "sizes" and "30000" in err.value.message
@@ -383,11 +383,12 @@ def test_bad_config_raises_with_field(kwargs, field):
 
 
 def test_config_parsing_accepts_reasonable_input():
-    c = DevicesConfig.parse(sizes=" 500, 1000 5000;500", rounds="3", dtype="FP16", devices="CPU,gpu:1", tf32="ON")
+    c = DevicesConfig.parse({"sizes": " 500, 1000 5000;500", "rounds": "3", "dtype": "FP16", "devices": "CPU,gpu:1",
+                             "tf32": "ON"})
     assert c.sizes == (500, 1000, 5000) and c.rounds == 3 and c.dtype == "float16"
     assert c.devices == ("cpu", "gpu:1") and c.tf32 == "on"
-    assert DevicesConfig.parse(sizes=[64, 128.0], dtype="bf16", tf32=False).sizes == (64, 128)
-    assert DevicesConfig.parse(tf32="").tf32 is None
+    assert DevicesConfig.parse({"sizes": [64, 128.0], "dtype": "bf16", "tf32": False}).sizes == (64, 128)
+    assert DevicesConfig.parse({"tf32": ""}).tf32 is None
     default = DevicesTask(check_memory=False).config_dict()
     assert default == {"sizes": [500, 1000, 5000, 10000], "rounds": 10, "dtype": "float32",
                        "devices": ["cpu", "gpu"], "tf32": None, "warmup": 2, "numpy": True}

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.rule import Rule
 
 from ..headless import EXIT_FAILED, EXIT_OK, SIGNAL_EXIT, run_headless
-from . import devices, eigen, jacobian, train
+from . import add_setting_arguments, devices, eigen, jacobian, train
 
 NAME = "all"
 HELP = "run the classifier, devices, Jacobian and eigen tasks in order, then write one report.md"
@@ -29,20 +29,17 @@ match, 2 bad input, 130 cancelled.
 """
 
 STEPS = (train, devices, jacobian, eigen)  # the order of the original exercise
-SECTIONS = {
-    "train": train.ARGUMENT_OF_FIELD,
-    "devices": devices.ARGUMENT_OF_FIELD,
-    "jacobian": jacobian.ARGUMENT_OF_FIELD,
-    "eigen": {"matrix": "--matrix", "tolerance": "--tolerance"},
-}
-ARGUMENT_OF_FIELD = {field: option for options in SECTIONS.values() for field, option in options.items()}
+SETTING_SECTIONS = tuple(section for step in STEPS for section in getattr(step, "SETTING_SECTIONS", (step.NAME,)))
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    for step in (train, devices, jacobian):
-        step.add_arguments(parser.add_argument_group(f"{step.NAME} options"))
-    group = parser.add_argument_group("eigen options")
-    group.add_argument("--matrix", default=eigen.DEFAULT_MATRIX, metavar="MATRIX", help="the square matrix to check")
+def add_arguments(parser: argparse.ArgumentParser, added: set[str] | None = None) -> None:
+    added = set() if added is None else added  # --tolerance: the Jacobian's and the eigen check's
+    for step in STEPS:
+        group = parser.add_argument_group(f"{step.NAME} options")
+        if hasattr(step, "SETTING_SECTIONS"):
+            step.add_arguments(group, added)
+        else:  # TRANSITION: the calculus commands still declare their own options
+            add_setting_arguments(group, step.NAME, added)
 
 
 def build_task(args: argparse.Namespace) -> list[tuple[Any, Any]]:

@@ -9,7 +9,7 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from fmnist_tui.engine.devices import DEFAULT_SIZES, DevicesDetected, TimingMeasured
+from fmnist_tui.engine.devices import DevicesDetected, TimingMeasured
 from fmnist_tui.engine.events import Progress as ProgressEvent
 from fmnist_tui.render.devices import (
     NO_GPU_RESULT, device_panel, method_line, result_row, results_table, results_title, summary_dtype,
@@ -18,6 +18,7 @@ from fmnist_tui.render.devices import (
 
 from ..formatting import format_eta
 from ..headless import HeadlessRenderer
+from . import add_setting_arguments, section_values
 
 NAME = "devices"
 HELP = "time n×n matrix products on the CPU, each GPU and NumPy (synchronized, with GFLOP/s)"
@@ -36,40 +37,18 @@ runs/<run-id>/summary.md and summary.json. Ctrl-C cancels; the summary keeps the
 that completed.
 """
 
-DEFAULT_ROUNDS = 10
-DEFAULT_WARMUP = 2
+SETTING_SECTIONS = ("devices",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sizes = ",".join(str(n) for n in DEFAULT_SIZES)
-    parser.add_argument("--sizes", default=sizes, metavar="LIST",
-                        help=f"comma-separated matrix sizes n of n×n products (default {sizes})")
-    parser.add_argument("--rounds", default=DEFAULT_ROUNDS, metavar="N",
-                        help=f"timed products per size and device; the median is reported (default {DEFAULT_ROUNDS})")
-    parser.add_argument("--dtype", default="float32", metavar="DTYPE",
-                        help="float32, float64, float16 or bfloat16 (default float32)")
-    parser.add_argument("--devices", default="cpu,gpu", metavar="LIST",
-                        help="cpu, gpu (every GPU), gpu:N, or a list like cpu,gpu (default cpu,gpu)")
-    parser.add_argument("--tf32", default=None, metavar="on|off",
-                        help="TensorFloat-32 for float32 on Ampere+ GPUs (default: TensorFlow's default)")
-    parser.add_argument("--warmup", default=DEFAULT_WARMUP, metavar="N",
-                        help=f"untimed products before the timed rounds (default {DEFAULT_WARMUP})")
+def add_arguments(parser: argparse.ArgumentParser, added: set[str] | None = None) -> None:
+    add_setting_arguments(parser, "devices", added)
     parser.add_argument("--no-numpy", action="store_true", help="skip the NumPy reference rows")
 
 
 def build_task(args: argparse.Namespace):
     from fmnist_tui.engine.devices import DevicesTask
 
-    return DevicesTask(
-        sizes=args.sizes, rounds=args.rounds, dtype=args.dtype, devices=args.devices,
-        tf32=args.tf32, warmup=args.warmup, numpy=not args.no_numpy,
-    )
-
-
-ARGUMENT_OF_FIELD = {
-    "sizes": "--sizes", "rounds": "--rounds", "dtype": "--dtype", "devices": "--devices",
-    "tf32": "--tf32", "warmup": "--warmup", "numpy": "--no-numpy",
-}
+    return DevicesTask(**section_values(args, "devices"), numpy=not args.no_numpy)
 
 
 def results_renderable(summary: Mapping[str, Any]):

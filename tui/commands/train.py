@@ -11,6 +11,7 @@ from fmnist_tui.engine.events import BatchProgress, EpochEnded, EpochStarted, Mo
 from fmnist_tui.engine.training.config import MODEL_TITLES, TrainConfig
 
 from ..headless import HeadlessRenderer
+from . import add_setting_arguments, section_values
 
 NAME = "train"
 HELP = "train the Keras and the low-level classifier and compare them"
@@ -28,29 +29,11 @@ Ctrl-C cancels; the summary then records the epochs that completed.
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    d = TrainConfig()
-    parser.add_argument("--epochs", default=d.epochs, metavar="N", help=f"epochs per model (default {d.epochs})")
-    parser.add_argument("--batch-size", default=d.batch_size, metavar="B", help=f"batch size (default {d.batch_size})")
-    parser.add_argument("--lr", default=d.learning_rate, metavar="X", help=f"Adam learning rate (default {d.learning_rate})")
-    parser.add_argument("--dropout", default=d.dropout, metavar="P", help=f"dropout rate in [0, 1) (default {d.dropout})")
-    parser.add_argument("--hidden", default=d.hidden_units, metavar="H", help=f"hidden units (default {d.hidden_units})")
-    parser.add_argument("--seed", default=d.seed, metavar="S", help=f"random seed, or 'none' (default {d.seed})")
-    parser.add_argument(
-        "--models", default=",".join(d.models), metavar="LIST",
-        help="comma-separated models to train, in order: keras, lowlevel (default both)",
-    )
-    parser.add_argument(
-        "--strategy", default=d.strategy, metavar="NAME",
-        help="tf.distribute strategy: default (one device), mirrored (all local GPUs, or all logical "
-        "CPUs), multiworker (machines in TF_CONFIG) (default: default)",
-    )
-    parser.add_argument(
-        "--steps-per-execution", default=d.steps_per_execution, metavar="N",
-        help="training steps per compiled call of the Keras trainer (Keras's steps_per_execution): auto "
-        "(sized to about 0.1 s a call, so progress and cancel stay prompt) or a whole number; 1 is Keras's "
-        "default, one step a call (default: auto)",
-    )
+SETTING_SECTIONS = ("train",)
+
+
+def add_arguments(parser: argparse.ArgumentParser, added: set[str] | None = None) -> None:
+    add_setting_arguments(parser, "train", added)
     if isinstance(parser, argparse.ArgumentParser):  # not inside `run all`
         parser.add_argument(
             "--resume", metavar="RUN_ID", default=None,
@@ -64,27 +47,8 @@ def build_task(args: argparse.Namespace):
     from fmnist_tui.engine.training.task import TrainTask
 
     check_data_dir(args.data_dir)
-    config = TrainConfig.parse(
-        {
-            "epochs": args.epochs,
-            "batch_size": args.batch_size,
-            "learning_rate": args.lr,
-            "dropout": args.dropout,
-            "hidden_units": args.hidden,
-            "seed": args.seed,
-            "models": args.models,
-            "strategy": args.strategy,
-            "steps_per_execution": args.steps_per_execution,
-        }
-    )
+    config = TrainConfig.parse(section_values(args, "train"))
     return TrainTask(config, data_dir=args.data_dir, logs_dir=args.logs)
-
-
-ARGUMENT_OF_FIELD = {
-    "epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr", "dropout": "--dropout",
-    "hidden_units": "--hidden", "seed": "--seed", "models": "--models", "strategy": "--strategy",
-    "steps_per_execution": "--steps-per-execution",
-}
 
 
 def comparison_table(models: Mapping[str, Mapping[str, Any]]) -> Table:
