@@ -77,8 +77,8 @@ async def test_invalid_form_values_are_shown_next_to_their_fields(app):
         set_field(screen, "epochs", "0")
         set_field(screen, "learning_rate", "fast")
         set_field(screen, "dropout", "1.5")
-        screen.query_one("#model-keras", Checkbox).value = False
-        screen.query_one("#model-lowlevel", Checkbox).value = False
+        screen.query_one("#models-keras", Checkbox).value = False
+        screen.query_one("#models-lowlevel", Checkbox).value = False
         await pilot.press("s")
         await pilot.pause()
         assert not screen.running
@@ -194,8 +194,8 @@ async def test_forms_start_from_the_users_settings(tmp_path, small_npz):
         screen = await open_classifier(pilot)
         assert screen.query_one("#input-epochs", Input).value == "5"
         assert screen.query_one("#input-batch_size", Input).value == "64"  # not set: the default
-        assert screen.query_one("#model-keras", Checkbox).value is False
-        assert screen.query_one("#model-lowlevel", Checkbox).value is True
+        assert screen.query_one("#models-keras", Checkbox).value is False
+        assert screen.query_one("#models-lowlevel", Checkbox).value is True
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("2")

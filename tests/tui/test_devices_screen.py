@@ -89,7 +89,7 @@ async def test_invalid_values_are_shown_next_to_their_fields_and_nothing_starts(
         await pilot.pause()
         assert not screen.running and screen.run_dir is None
         assert "Matrix size 0 is not positive" in error_of(screen, "sizes")
-        assert "between 1 and 1000" in error_of(screen, "rounds")
+        assert "at least 1 and at most 1,000" in error_of(screen, "rounds")
         assert "Unknown dtype 'int7'" in error_of(screen, "dtype")
         assert "Unknown device 'tpu'" in error_of(screen, "devices")
         assert "TF32 must be on, off" in error_of(screen, "tf32")

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Button, Checkbox, DataTable, Header, Log, Static, TabbedContent, TabPane,
+    Button, DataTable, Header, Log, Static, TabbedContent, TabPane,
 )
 
 from fmnist_tui.engine.errors import ConfigError
@@ -23,25 +23,11 @@ from fmnist_tui.engine.training.reporting import model_totals
 from fmnist_tui.engine.training.summary import COMPARISON_ROWS
 
 from ..widgets.curves import TrainingCurves
-from ..widgets.form import FormField
 from ..widgets.footer import StableFooter
 from ..widgets.model_progress import ModelProgress
 from .task_screen import TaskScreen
 
 BATCH_REDRAW_SECONDS = 0.25  # batch bars move four times a second
-
-# (config field, label, tooltip)
-FIELDS = (
-    ("epochs", "Epochs", "Epochs per model (the original trained 70)."),
-    ("batch_size", "Batch size", "Samples per gradient step."),
-    ("learning_rate", "Learning rate", "Adam's learning rate."),
-    ("dropout", "Dropout", "Dropout rate after the hidden layer, in [0, 1)."),
-    ("hidden_units", "Hidden units", "Width of the hidden Dense layer."),
-    ("seed", "Seed", "Random seed; empty for none."),
-    ("strategy", "Strategy", "default (one device), mirrored (all local GPUs) or multiworker (TF_CONFIG)."),
-    ("steps_per_execution", "Steps per execution",
-     "Keras trainer: training steps per compiled call; auto (about 0.1 s a call) or a whole number, 1 for one step a call."),
-)
 
 
 class ClassifierScreen(TaskScreen):
@@ -57,6 +43,9 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
 
     RUN_GROUP = "train"
     TASK = "train"
+    CONFIG = TrainConfig
+    SETTINGS = ("train.epochs", "train.batch_size", "train.learning_rate", "train.dropout", "train.hidden_units",
+                "train.seed", "train.strategy", "train.steps_per_execution", "train.models")
     STATUS_ID = "#run-status"
     CANCELLING_TEXT = "Cancelling… (stops within a batch)"
 
@@ -67,20 +56,11 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         self._pending_batches: dict[str, BatchProgress] = {}
 
     def compose(self) -> ComposeResult:
-        defaults = TrainConfig()
-        settings = self.app.settings
         yield Header()
         with Horizontal(id="classifier"):
             with VerticalScroll(id="train-form", classes="task-form"):
                 yield Static("[b]Settings[/b]", classes="form-title")
-                for name, label, tooltip in FIELDS:
-                    value = settings.default("train", name, getattr(defaults, name))
-                    yield FormField(name, label, "" if value is None else str(value), tooltip=tooltip)
-                yield Static("Models", classes="form-label")
-                chosen = str(settings.default("train", "models", ",".join(MODEL_NAMES)))
-                for model in MODEL_NAMES:
-                    yield Checkbox(MODEL_TITLES[model], value=model in chosen, id=f"model-{model}", compact=True)
-                yield Static("", classes="form-error", id="error-models")
+                yield from self.form_fields()
                 with Horizontal(classes="form-buttons"):
                     yield Button("Start (s)", id="start", variant="success", compact=True)
                     yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
@@ -119,34 +99,9 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
             )
         self._pending_batches.clear()
 
-    # ---- form --------------------------------------------------------------------------
-
-    def read_config(self) -> TrainConfig | None:
-        """Validate the form; show every error next to its field and return None if any."""
-        raw: dict[str, Any] = {name: self.query_one(f"#field-{name}", FormField).value for name, _, _ in FIELDS}
-        raw["models"] = [m for m in MODEL_NAMES if self.query_one(f"#model-{m}", Checkbox).value]
-        if raw["seed"].strip() == "":
-            raw["seed"] = "none"
-        errors: dict[str, str] = {}
-        for name in raw:
-            try:
-                TrainConfig.parse({name: raw[name]})
-            except ConfigError as exc:
-                errors[name] = str(exc)
-        for name, _, _ in FIELDS:
-            self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
-        self.query_one("#error-models", Static).update(errors.get("models", ""))
-        if errors:
-            return None
-        return TrainConfig.parse(raw)
-
     # ---- the run -----------------------------------------------------------------------
 
-    async def create_options(self) -> dict[str, Any] | None:
-        config = self.read_config()
-        if config is None:
-            self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
-            return None
+    def task_options(self, config: TrainConfig) -> dict[str, Any]:
         settings = self.app.settings
         return {
             "config": config.to_dict(),

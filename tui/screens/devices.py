@@ -24,21 +24,9 @@ from fmnist_tui.render.devices import (
 from fmnist_tui.render.table import RICH_JUSTIFY
 
 from ..widgets.bar_chart import GflopsChart
-from ..widgets.form import FormField
 from ..widgets.footer import StableFooter
 from ..formatting import format_eta
 from .task_screen import TaskScreen
-
-# (config field, label, default on this screen, tooltip). The defaults are quick on a small
-# CPU; the headless command defaults to the exercise's 500,1000,5000,10000 × 10 rounds.
-FIELDS = (
-    ("sizes", "Sizes", "500,1000,2000", "Matrix sizes n (n×n), comma-separated, e.g. 500,1000,5000,10000."),
-    ("rounds", "Rounds", "5", "Timed products per size and device; the median is reported."),
-    ("warmup", "Warm-up", "2", "Untimed products first (kernel selection, caches)."),
-    ("dtype", "Dtype", "float32", "float32, float64, float16 or bfloat16."),
-    ("devices", "Devices", "cpu,gpu", "cpu, gpu (every GPU), gpu:N, or a list like cpu,gpu."),
-    ("tf32", "TF32", "auto", "auto (TensorFlow's default), on or off; float32 on Ampere+ GPUs only."),
-)
 
 COLUMN_KEYS = ("size", "device", "dtype", "median", "mean", "min", "stdev", "gflops", "speedup")
 
@@ -71,6 +59,9 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
 
     RUN_GROUP = "devices"
     TASK = "devices"
+    CONFIG = DevicesConfig
+    SETTINGS = ("devices.sizes", "devices.rounds", "devices.warmup", "devices.dtype", "devices.devices",
+                "devices.tf32")
     STATUS_ID = "#devices-status"
     CANCELLING_TEXT = "Cancelling… (stops before the next product)"
 
@@ -85,9 +76,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
         with Vertical(id="devices"):
             with Horizontal(id="devices-top"):
                 with Vertical(id="devices-form"):
-                    for name, label, value, tooltip in FIELDS:
-                        value = self.app.settings.default("devices", name, value)
-                        yield FormField(name, label, str(value), tooltip=tooltip)
+                    yield from self.form_fields()
                     with Horizontal(classes="form-buttons"):
                         yield Button("Start (s)", id="start", variant="success", compact=True)
                         yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
@@ -129,42 +118,12 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
             return
         self.query_one("#device-panel", Static).update(environment_panel(env).rich())
 
-    # ---- form --------------------------------------------------------------------------
-
-    def read_config(self) -> DevicesConfig | None:
-        """Validate the form; show every error next to its field and return None if any."""
-        raw = {name: self.query_one(f"#field-{name}", FormField).value for name, _, _, _ in FIELDS}
-        errors: dict[str, str] = {}
-        for name, value in raw.items():
-            try:
-                DevicesConfig.parse(**{name: value})
-            except ConfigError as exc:
-                errors[exc.field] = str(exc)
-        config = None
-        if not errors:
-            try:
-                config = DevicesConfig.parse(**raw)
-                config.check_host_memory()
-            except ConfigError as exc:
-                errors[exc.field] = str(exc)
-                config = None
-        for name, _, _, _ in FIELDS:
-            self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
-        return config
-
     # ---- the run -----------------------------------------------------------------------
-
-    async def create_options(self) -> dict[str, Any] | None:
-        config = self.read_config()
-        if config is None:
-            self.notify("Fix the highlighted settings first.", severity="error", title="Invalid settings")
-            return None
-        return config.to_dict()
 
     def run_started(self, event: RunStarted) -> None:
         try:
-            config = DevicesConfig.parse(**dict(event.config))
-        except (ConfigError, TypeError):  # a run from another version
+            config = DevicesConfig.parse(dict(event.config))
+        except ConfigError:  # a run from another version
             config = DevicesConfig()
         self._prepare(config)
 

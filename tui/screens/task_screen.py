@@ -1,10 +1,11 @@
 """What every task screen shares: start and cancel (keys and buttons), and following a run.
 
 A run executes in a worker process of its own (see `engine/launcher.py`); the screen only
-follows its journal, so no key ever waits for TensorFlow. A subclass turns its form into a
-task's options in `create_options` (returning None when the form is invalid, with the
-errors shown next to the fields), resets itself for a run in `run_started`, and renders
-each event in `show_event`. The same screen can `attach` to a run that is already going
+follows its journal, so no key ever waits for TensorFlow. A subclass names the settings
+its form shows (`SETTINGS`) and its task's config class (`CONFIG`): the form's fields are
+made from the settings' declarations (`form_fields`), and read and validated here, with
+every error shown next to its field and nothing run. It resets itself for a run in
+`run_started`, and renders each event in `show_event`. The same screen can `attach` to a run that is already going
 (started by an earlier session of the app, or headless with --detach): it replays the
 journal so far, then follows live.
 """
@@ -13,18 +14,22 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterator, Mapping
 
 from rich.markup import escape
 from textual import on
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from .base import WorkbenchScreen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import Event, RunStarted
+from fmnist_tui.engine.setting_specs import SettingsConfig, setting_named
+
+from ..widgets.form import setting_field
+from .base import WorkbenchScreen
 
 
 class TaskScreen(WorkbenchScreen[None]):
@@ -49,10 +54,14 @@ class TaskScreen(WorkbenchScreen[None]):
     # ---- hooks -------------------------------------------------------------------------
 
     TASK: ClassVar[str] = ""  # the engine task this screen runs
+    SETTINGS: ClassVar[tuple[str, ...]] = ()  # "section.key" of the settings the form shows, in order
+    CONFIG: ClassVar[type[SettingsConfig]]  # the task's config: parses and checks the form's values
+    VALIDATE_IN_THREAD: ClassVar[bool] = False  # True when checking imports something slow (SymPy)
+    INVALID_TITLE: ClassVar[str] = "Invalid settings"
 
-    async def create_options(self) -> dict[str, Any] | None:
-        """The task's options for the form's values, or None (errors shown) if they are invalid."""
-        raise NotImplementedError
+    def task_options(self, config: Any) -> dict[str, Any]:
+        """The task's options (what its `from_options` takes) for a valid config."""
+        return config.to_dict()
 
     def run_started(self, event: RunStarted) -> None:
         """Reset the screen for the run that `event` starts (also when attaching to one)."""
@@ -63,6 +72,53 @@ class TaskScreen(WorkbenchScreen[None]):
 
     def set_status(self, markup: str) -> None:
         self.query_one(self.STATUS_ID, Static).update(markup)
+
+    # ---- the form ----------------------------------------------------------------------
+
+    def form_fields(self) -> Iterator[Widget]:
+        """A field per setting in `SETTINGS`, starting from the user's environment and config
+        file (`app.settings.defaults`), else the setting's form default."""
+        for name in self.SETTINGS:
+            setting = setting_named(name)
+            yield setting_field(setting, self.app.settings.default(setting.section, setting.key, setting.form_value))
+
+    def _fields(self) -> dict[str, Any]:
+        keys = [setting_named(name).key for name in self.SETTINGS]
+        return {key: self.query_one(f"#field-{key}") for key in keys}
+
+    def form_values(self) -> dict[str, Any]:
+        return {key: field.value for key, field in self._fields().items()}
+
+    def validate(self, values: Mapping[str, Any]) -> tuple[Any, dict[str, str]]:
+        """(the config, or None; {field: error}) for the form's values."""
+        try:
+            errors = self.CONFIG.errors(values)
+        except Exception as exc:  # a parser failing on odd input: report it, do not crash
+            first = setting_named(self.SETTINGS[0]).key
+            errors = {first: f"Could not read this input ({type(exc).__name__}: {exc})."}
+        return (None if errors else self.CONFIG.parse(values)), errors
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        for key, field in self._fields().items():
+            field.set_error(errors.get(key))
+
+    async def read_form(self) -> Any:
+        """The form's config, or None with every error shown next to its field."""
+        values = self.form_values()
+        if self.VALIDATE_IN_THREAD:
+            config, errors = await asyncio.to_thread(self.validate, values)
+        else:
+            config, errors = self.validate(values)
+        self.show_errors(errors)
+        return config
+
+    async def create_options(self) -> dict[str, Any] | None:
+        """The task's options for the form's values, or None (errors shown) if they are invalid."""
+        config = await self.read_form()
+        if config is None:
+            self.notify("Fix the highlighted settings first.", severity="error", title=self.INVALID_TITLE)
+            return None
+        return self.task_options(config)
 
     # ---- keys and buttons --------------------------------------------------------------
 

@@ -1,19 +1,45 @@
-"""A labelled form field whose validation error is shown right under it."""
+"""A form's fields, made from the settings' declarations (engine/setting_specs.py): a label,
+an input (or one checkbox per choice) and the field's validation error right under it."""
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Static
+
+from fmnist_tui.engine.setting_specs import Setting
+from fmnist_tui.engine.validators import split_list
 
 
-class FormField(Vertical):
-    """Label, input and an error line (hidden while there is no error)."""
+class _Field(Vertical):
+    """What every field shares: its name, and an error line (hidden while there is no error)."""
 
-    def __init__(self, name: str, label: str, value: str = "", placeholder: str = "", tooltip: str | None = None) -> None:
+    def __init__(self, name: str, label: str) -> None:
         super().__init__(id=f"field-{name}", classes="form-field")
         self.field_name = name
         self._label = label
+
+    @property
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def error(self) -> str:
+        return str(self.query_one(".form-error", Static).content)
+
+    def set_error(self, message: str | None) -> None:
+        self.query_one(".form-error", Static).update(message or "")
+        self.set_class(bool(message), "-invalid")
+
+
+class FormField(_Field):
+    """Label, input and an error line."""
+
+    def __init__(self, name: str, label: str, value: str = "", placeholder: str = "", tooltip: str | None = None) -> None:
+        super().__init__(name, label)
         self._value = value
         self._placeholder = placeholder
         self._tooltip = tooltip
@@ -31,11 +57,31 @@ class FormField(Vertical):
     def value(self) -> str:
         return self.query_one(Input).value
 
-    @property
-    def error(self) -> str:
-        return str(self.query_one(".form-error", Static).content)
 
-    def set_error(self, message: str | None) -> None:
-        error = self.query_one(".form-error", Static)
-        error.update(message or "")
-        self.set_class(bool(message), "-invalid")
+class ChoicesField(_Field):
+    """A label, one checkbox per choice (ids `<name>-<choice>`) and an error line; its value is
+    the list of chosen names, in the choices' order."""
+
+    def __init__(self, name: str, label: str, choices: Iterable[tuple[str, str]], chosen: Iterable[str]) -> None:
+        super().__init__(name, label)
+        self._choices = tuple(choices)
+        self._chosen = set(chosen)
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._label, classes="form-label")
+        for choice, title in self._choices:
+            yield Checkbox(title, value=choice in self._chosen, id=f"{self.field_name}-{choice}", compact=True)
+        yield Static("", classes="form-error", id=f"error-{self.field_name}")
+
+    @property
+    def value(self) -> list[str]:
+        return [choice for choice, _ in self._choices if self.query_one(f"#{self.field_name}-{choice}", Checkbox).value]
+
+
+def setting_field(setting: Setting, value: Any) -> Widget:
+    """The field for `setting`, starting from `value` (None: empty)."""
+    if setting.choices:
+        chosen = [str(name).strip().lower() for name in split_list(value)]
+        return ChoicesField(setting.key, setting.label, setting.choices, chosen)
+    text = "" if value is None else str(value)
+    return FormField(setting.key, setting.label, text, placeholder=setting.placeholder, tooltip=setting.tooltip or None)
