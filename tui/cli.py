@@ -117,13 +117,13 @@ def resolve_settings(args: argparse.Namespace, module=None):
 
     from .commands import option_dest
 
-    sections = ["general", *(getattr(module, "SETTING_SECTIONS", (module.NAME,)) if module is not None else ())]
+    sections = ["general", *(module.SETTING_SECTIONS if module is not None else ())]
     flags = {s.name: getattr(args, option_dest(s), None) for s in SETTINGS if s.section in sections}
     path = find_config_file()
     config = load_config_file(path) if path is not None else None
     resolved = resolve(sections, flags=flags, config=config)
-    for name, item in resolved.items():  # TRANSITION: the calculus commands read their options from args
-        if hasattr(args, option_dest(item.setting)) or item.setting.section == "general":
+    for item in resolved.values():
+        if item.setting.section == "general":
             setattr(args, option_dest(item.setting), item.value)
     args.settings = resolved
     return resolved, config
@@ -218,7 +218,7 @@ def run_task(args: argparse.Namespace) -> int:
         task = module.build_task(args)
         runs_dir = check_output_dir(Path(args.out))
     except ConfigError as exc:
-        where = _where_set(exc.field, [*getattr(module, "SETTING_SECTIONS", (module.NAME,)), "general"], resolved)
+        where = _where_set(exc.field, [*module.SETTING_SECTIONS, "general"], resolved)
         error_console.print(f"fmnist-tui run {module.NAME}: error: {where}: {exc}", markup=False)
         return EXIT_USAGE
     except FmnistError as exc:

@@ -1,30 +1,31 @@
 """The calculus tasks: `JacobianTask` and `EigenTask`, and their result events.
 
-Both validate their input in the constructor (raising `ConfigError` with field "expr",
-"at", "vars", "matrix" or "tolerance"; malformed math raises `FieldExpressionError`,
-which is both a `ConfigError` and an `ExpressionError`), so a front end can report bad
-input before a run starts. SymPy and TensorFlow are imported lazily, so importing this
-module is cheap. Their summaries read as Markdown through `render.jacobian` and
+Their input is a `JacobianConfig` / `EigenConfig` (settings declared in setting_specs.py):
+`parse(values)` and `errors(values)` check it as the tasks' constructors do (raising
+`ConfigError` with field "expr", "at", "vars", "matrix" or "tolerance"; malformed math
+raises `FieldExpressionError`, which is both a `ConfigError` and an `ExpressionError`), so
+a front end can report bad input before a run starts. SymPy and TensorFlow are imported
+lazily, so importing this module is cheap. Their summaries read as Markdown through `render.jacobian` and
 `render.eigen` (re-exported here as `render_jacobian_markdown`, `render_eigen_markdown`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from fmnist_tui.render.eigen import eigen_markdown as render_eigen_markdown
 from fmnist_tui.render.jacobian import jacobian_markdown as render_jacobian_markdown
 
-__all__ = ["DEFAULT_TOLERANCE", "EigenComputed", "EigenTask", "JacobianComputed", "JacobianTask",
-           "parse_tolerance", "render_eigen_markdown", "render_jacobian_markdown"]
+__all__ = ["DEFAULT_TOLERANCE", "EigenComputed", "EigenConfig", "EigenTask", "JacobianComputed", "JacobianConfig",
+           "JacobianTask", "render_eigen_markdown", "render_jacobian_markdown"]
 
-from ..errors import ConfigError
 from ..events import Event, Log, Progress
 from ..runner import RunContext, Task
+from ..setting_specs import SettingsConfig, setting_named, settings_config
+from ..validators import tolerance as parse_tolerance
 
-DEFAULT_TOLERANCE = 1e-9
+DEFAULT_TOLERANCE: float = setting_named("jacobian.tolerance").value(None)
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,42 @@ class EigenComputed(Event):
     result: Any
 
 
-def parse_tolerance(value: Any, field: str = "tolerance") -> float:
-    """A tolerance: a finite float in (0, 1); accepts numbers or text such as "1e-9"."""
-    try:
-        tol = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(field, f"The tolerance {value!r} is not a number.", "Use e.g. 1e-9.") from None
-    if not math.isfinite(tol) or not 0 < tol < 1:
-        raise ConfigError(field, f"The tolerance must be between 0 and 1 (got {value!r}).", "Use e.g. 1e-9.")
-    return tol
+@settings_config("jacobian")
+class JacobianConfig(SettingsConfig):
+    """The Jacobian's input: f, the point, the variables' order and the match tolerance."""
+
+    expr: str
+    at: str
+    vars: str | None
+    tolerance: float
+
+    def check(self) -> None:
+        """f and the point parse, with one value per variable (SymPy; not yet evaluated)."""
+        from .jacobian import parse_problem
+
+        parse_problem(self.expr, self.at, self.vars)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The task's options (`JacobianTask.from_options`)."""
+        return {"expression": self.expr, "point": self.at, "variables": self.vars, "tolerance": self.tolerance}
+
+
+@settings_config("eigen")
+class EigenConfig(SettingsConfig):
+    """The eigen check's input: the matrix and the match tolerance."""
+
+    matrix: str
+    tolerance: float
+
+    def check(self) -> None:
+        """The matrix parses: square, at most 6×6, real entries (SymPy)."""
+        from .eigen import parse_matrix_input
+
+        parse_matrix_input(self.matrix)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The task's options (`EigenTask.from_options`)."""
+        return {"matrix": self.matrix, "tolerance": self.tolerance}
 
 
 # --------------------------------------------------------------------------- Jacobian

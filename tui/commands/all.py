@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.rule import Rule
 
 from ..headless import EXIT_FAILED, EXIT_OK, SIGNAL_EXIT, run_headless
-from . import add_setting_arguments, devices, eigen, jacobian, train
+from . import devices, eigen, jacobian, train
 
 NAME = "all"
 HELP = "run the classifier, devices, Jacobian and eigen tasks in order, then write one report.md"
@@ -29,17 +29,13 @@ match, 2 bad input, 130 cancelled.
 """
 
 STEPS = (train, devices, jacobian, eigen)  # the order of the original exercise
-SETTING_SECTIONS = tuple(section for step in STEPS for section in getattr(step, "SETTING_SECTIONS", (step.NAME,)))
+SETTING_SECTIONS = tuple(section for step in STEPS for section in step.SETTING_SECTIONS)
 
 
 def add_arguments(parser: argparse.ArgumentParser, added: set[str] | None = None) -> None:
     added = set() if added is None else added  # --tolerance: the Jacobian's and the eigen check's
     for step in STEPS:
-        group = parser.add_argument_group(f"{step.NAME} options")
-        if hasattr(step, "SETTING_SECTIONS"):
-            step.add_arguments(group, added)
-        else:  # TRANSITION: the calculus commands still declare their own options
-            add_setting_arguments(group, step.NAME, added)
+        step.add_arguments(parser.add_argument_group(f"{step.NAME} options"), added)
 
 
 def build_task(args: argparse.Namespace) -> list[tuple[Any, Any]]:

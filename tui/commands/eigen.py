@@ -10,6 +10,7 @@ import argparse
 
 from fmnist_tui.render.eigen import VERDICT, eigen_sections
 
+from . import add_setting_arguments, section_values
 from .jacobian import EXIT_MISMATCH, CalculusRenderer, exit_code
 
 __all__ = ["exit_code", "EXIT_MISMATCH"]
@@ -37,26 +38,17 @@ exit status: 0 completed and matched (✓), 1 completed with a mismatch (✗) or
 Each run writes runs/<run-id>/summary.md (with LaTeX math) and summary.json.
 """
 
-DEFAULT_MATRIX = "[[3,2],[2,3]]"
-DEFAULT_TOLERANCE = "1e-9"
+SETTING_SECTIONS = ("eigen",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--matrix", default=DEFAULT_MATRIX, metavar="MATRIX",
-                        help=f'a square matrix as nested lists, e.g. "[[3,2],[2,3]]" (default "{DEFAULT_MATRIX}")')
-    parser.add_argument("--tolerance", default=DEFAULT_TOLERANCE, metavar="TOL",
-                        help=f"match tolerance, in (0, 1) (default {DEFAULT_TOLERANCE})")
+def add_arguments(parser: argparse.ArgumentParser, added: set[str] | None = None) -> None:
+    add_setting_arguments(parser, "eigen", added)
 
 
 def build_task(args: argparse.Namespace):
-    from fmnist_tui.engine.calculus.tasks import EigenTask
+    from fmnist_tui.engine.calculus.tasks import EigenConfig, EigenTask
 
-    matrix = DEFAULT_MATRIX if args.matrix is None else args.matrix
-    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
-    return EigenTask(str(matrix), tolerance)
-
-
-ARGUMENT_OF_FIELD = {"matrix": "--matrix", "tolerance": "--tolerance"}
+    return EigenTask.from_options(EigenConfig.parse(section_values(args, "eigen")).to_dict())
 
 
 class Renderer(CalculusRenderer):

@@ -20,6 +20,7 @@ from fmnist_tui.render.calculus import VERDICTS, Section, rich_sections
 from fmnist_tui.render.jacobian import VERDICT, jacobian_sections
 
 from ..headless import EXIT_FAILED, HeadlessRenderer
+from . import add_setting_arguments, section_values
 
 NAME = "jacobian"
 HELP = "check GradientTape's Jacobian of f at a point against SymPy's exact derivative"
@@ -45,33 +46,18 @@ exit status: 0 completed and matched (✓), 1 completed with a mismatch (✗) or
 Each run writes runs/<run-id>/summary.md (with LaTeX math) and summary.json.
 """
 
-DEFAULT_EXPR = "3*x**2 + 2*x + 3"
-DEFAULT_AT = "1,3"
-DEFAULT_TOLERANCE = "1e-9"
 EXIT_MISMATCH = EXIT_FAILED  # 1: the run completed but autodiff disagreed with the exact result
+SETTING_SECTIONS = ("jacobian",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--expr", default=DEFAULT_EXPR, metavar="EXPR",
-                        help=f'f: one expression, or a [list] of expressions (default "{DEFAULT_EXPR}")')
-    parser.add_argument("--at", default=DEFAULT_AT, metavar="POINT",
-                        help=f'the point, comma-separated numbers such as 1,3 or 1/2,pi/4 (default "{DEFAULT_AT}")')
-    parser.add_argument("--vars", default=None, metavar="LIST",
-                        help="the variables in column order, e.g. x,y (default: the expression's, sorted by name)")
-    parser.add_argument("--tolerance", default=DEFAULT_TOLERANCE, metavar="TOL",
-                        help=f"match tolerance, in (0, 1) (default {DEFAULT_TOLERANCE})")
+def add_arguments(parser: argparse.ArgumentParser, added: set[str] | None = None) -> None:
+    add_setting_arguments(parser, "jacobian", added)
 
 
 def build_task(args: argparse.Namespace):
-    from fmnist_tui.engine.calculus.tasks import JacobianTask
+    from fmnist_tui.engine.calculus.tasks import JacobianConfig, JacobianTask
 
-    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
-    expr = DEFAULT_EXPR if args.expr is None else args.expr
-    at = DEFAULT_AT if args.at is None else args.at
-    return JacobianTask(str(expr), str(at), args.vars, tolerance)
-
-
-ARGUMENT_OF_FIELD = {"expr": "--expr", "at": "--at", "vars": "--vars", "tolerance": "--tolerance"}
+    return JacobianTask.from_options(JacobianConfig.parse(section_values(args, "jacobian")).to_dict())
 
 
 def exit_code(terminal: Event | None) -> int | None:

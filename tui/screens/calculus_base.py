@@ -2,14 +2,13 @@
 
 A task screen with a form on the left and, on the right, a status line, the big match
 badge and a scrollable derivation (the sections `render.jacobian` and `render.eigen`
-build, as the headless commands print them and summary.md reads). Input is validated in
-a thread (the first validation imports SymPy); errors are shown next to their fields and
-nothing runs. Nothing here imports TensorFlow or SymPy at import time.
+build, as the headless commands print them and summary.md reads). The form is the
+settings a subclass names (`SETTINGS`), checked by its task's config (`CONFIG`) in a thread
+(the first check imports SymPy); errors are shown next to their fields and nothing runs. Nothing here imports TensorFlow or SymPy at import time.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, ClassVar, Mapping
 
 from rich.console import Group, RenderableType
@@ -20,15 +19,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Header, Input, Static
 
-from fmnist_tui.engine.errors import ConfigError
 from fmnist_tui.engine.events import (
     Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
 )
+from fmnist_tui.engine.setting_specs import setting_named
 from fmnist_tui.render.calculus import Section, rich_sections
 
 from ..widgets.footer import StableFooter
 from ..widgets.calculus import MatchBadge, short_path, plain_text
-from ..widgets.form import FormField
 from .task_screen import TaskScreen
 
 
@@ -38,9 +36,8 @@ class CalculusScreen(TaskScreen):
     AUTO_FOCUS = "#calc-results"  # not an input, so the s and c keys work at once
     STATUS_ID = "#calc-status"
 
-    # (field, label, default, tooltip, placeholder); the default may come from the user's config
-    FIELDS: ClassVar[tuple[tuple[str, str, str, str, str], ...]] = ()
-    SECTION: ClassVar[str] = ""  # settings section and task name
+    VALIDATE_IN_THREAD = True  # the first check imports SymPy (about a second)
+    INVALID_TITLE = "Invalid input"
     FORM_TITLE: ClassVar[str] = ""
     INTRO: ClassVar[str] = ""  # markup shown before the first run
     RESULT_EVENT: ClassVar[str] = ""  # the engine event carrying `result`
@@ -57,15 +54,6 @@ class CalculusScreen(TaskScreen):
 
     # ---- hooks -------------------------------------------------------------------------
 
-    def make_options(self, values: dict[str, str]) -> dict[str, Any]:
-        """The task's options for the form's text, parsed but not computed (raises ConfigError).
-
-        The exact (SymPy) work happens in the run's worker process, where it can be cancelled;
-        a value it refuses (a point outside the domain) comes back as a failed run naming
-        its field.
-        """
-        raise NotImplementedError
-
     def sections(self, result: Any) -> list[Section]:
         """The derivation of `result` (an engine result object)."""
         return type(self).SECTIONS(result.to_summary(), result)
@@ -77,15 +65,11 @@ class CalculusScreen(TaskScreen):
     # ---- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        settings = self.app.settings
         yield Header()
         with Horizontal(classes="calc"):
             with VerticalScroll(classes="task-form calc-form"):
                 yield Static(f"[b]{self.FORM_TITLE}[/b]", classes="form-title")
-                for name, label, default, tooltip, placeholder in self.FIELDS:
-                    value = settings.default(self.SECTION, name, default)
-                    yield FormField(name, label, "" if value is None else str(value), placeholder=placeholder,
-                                    tooltip=tooltip)
+                yield from self.form_fields()
                 with Horizontal(classes="form-buttons"):
                     yield Button("Start (s)", id="start", variant="success", compact=True)
                     yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
@@ -100,40 +84,12 @@ class CalculusScreen(TaskScreen):
 
     # ---- form --------------------------------------------------------------------------
 
-    def form_values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#field-{name}", FormField).value for name, *_ in self.FIELDS}
-
-    def validate(self, values: dict[str, str]) -> tuple[dict[str, Any] | None, dict[str, str]]:
-        """(options or None, {field: error}); runs in a thread (SymPy parses here)."""
-        from fmnist_tui.engine.calculus.tasks import DEFAULT_TOLERANCE, parse_tolerance
-
-        errors: dict[str, str] = {}
-        values = dict(values)
-        if "tolerance" in values:
-            try:
-                parse_tolerance(values["tolerance"])
-            except ConfigError as exc:
-                errors["tolerance"] = str(exc)
-                values["tolerance"] = str(DEFAULT_TOLERANCE)  # still check the other fields
-        options = None
-        try:
-            options = self.make_options(values)
-        except ConfigError as exc:
-            errors.setdefault(self.field_of(exc.field), str(exc))
-        except Exception as exc:  # a parser or SymPy failure on odd input: report, do not crash
-            errors.setdefault(self.FIELDS[0][0], f"Could not read this input ({type(exc).__name__}: {exc}).")
-        return (None if errors else options), errors
-
     def field_of(self, name: str | None) -> str:
         """The form field for an engine field name (the first field when it has none)."""
-        names = [n for n, *_ in self.FIELDS]
+        names = [setting_named(name).key for name in self.SETTINGS]
         aliases = {"expression": "expr", "point": "at", "variables": "vars"}
         name = aliases.get(name or "", name or "")
         return name if name in names else names[0]
-
-    def show_errors(self, errors: Mapping[str, str]) -> None:
-        for name, *_ in self.FIELDS:
-            self.query_one(f"#field-{name}", FormField).set_error(errors.get(name))
 
     # ---- the run -----------------------------------------------------------------------
 
@@ -151,22 +107,22 @@ class CalculusScreen(TaskScreen):
         super().action_start()
 
     async def create_options(self) -> dict[str, Any] | None:
-        """Validated in a thread: the first parse imports SymPy."""
+        """The badge and status say what became of the start: nothing ran, or it was cancelled."""
         badge = self.query_one(MatchBadge)
         try:
-            task, errors = await asyncio.to_thread(self.validate, self.form_values())
+            config = await self.read_form()
         except Exception as exc:  # never leave the screen stuck in "computing…"
             badge.set_state("failed")
             self.set_status(f"[red]Failed:[/] {escape(str(exc))}")
             raise
-        self.show_errors(errors)
-        if task is None:
+        if config is None:
             badge.set_state(self._badge_before)  # the result shown (if any) is still the last run's
             self.set_status("[red]Fix the highlighted input first.[/] Nothing was run.")
-            self.notify("Fix the highlighted input first.", severity="error", title="Invalid input")
-        elif self._cancel_requested:
+            self.notify("Fix the highlighted input first.", severity="error", title=self.INVALID_TITLE)
+            return None
+        if self._cancel_requested:
             badge.set_state("cancelled")
-        return task
+        return self.task_options(config)
 
     def set_status(self, markup: str) -> None:
         self.query_one("#calc-status", Static).update(markup)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fmnist_tui.engine.settings import SETTINGS
+from fmnist_tui.engine.calculus.tasks import EigenConfig
 from fmnist_tui.render.eigen import eigen_headline, eigen_sections
 
 from .calculus_base import CalculusScreen
-
-DEFAULTS = {s.key: s.default for s in SETTINGS if s.section == "eigen"}  # the built-in ones
 
 
 class EigenScreen(CalculusScreen):
@@ -38,11 +34,8 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
 **Esc** home · **?** help · **q** quit
 """
 
-    FIELDS = (
-        ("matrix", "Matrix", DEFAULTS["matrix"], "A square matrix as nested lists, e.g. [[3,2],[2,3]]", "[[3,2],[2,3]]"),
-        ("tolerance", "Tolerance", DEFAULTS["tolerance"], "Match tolerance in (0, 1)", "1e-9"),
-    )
-    SECTION = "eigen"
+    SETTINGS = ("eigen.matrix", "eigen.tolerance")
+    CONFIG = EigenConfig
     RUN_GROUP = "eigen"
     TASK = "eigen"
     FORM_TITLE = "Eigen"
@@ -57,10 +50,3 @@ eigenvectors v₁ = v₂, and λ = 1 with v₁ = −v₂.
 Press [b]s[/b] (or Enter in the field) to compute the eigenpairs exactly with SymPy and \
 numerically with [b]tf.linalg[/b], and compare. Try [b][[0,-1],[1,0]][/b] (complex) or \
 [b][[1,1],[0,1]][/b] (defective)."""
-
-    def make_options(self, values: dict[str, str]) -> dict[str, Any]:
-        from fmnist_tui.engine.calculus.eigen import parse_matrix_input
-        from fmnist_tui.engine.calculus.tasks import parse_tolerance
-
-        parse_matrix_input(values["matrix"])
-        return {"matrix": values["matrix"], "tolerance": parse_tolerance(values["tolerance"])}

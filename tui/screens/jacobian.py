@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fmnist_tui.engine.settings import SETTINGS
+from fmnist_tui.engine.calculus.tasks import JacobianConfig
 from fmnist_tui.render.jacobian import jacobian_headline, jacobian_sections
 
 from .calculus_base import CalculusScreen
-
-DEFAULTS = {s.key: s.default for s in SETTINGS if s.section == "jacobian"}  # the built-in ones
 
 
 class JacobianScreen(CalculusScreen):
@@ -39,13 +35,8 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
 **Esc** home · **?** help · **q** quit
 """
 
-    FIELDS = (
-        ("expr", "Expression", DEFAULTS["expr"], "f: one expression, or a [list] of expressions", "3*x**2 + 2*x + 3"),
-        ("at", "Point", DEFAULTS["at"], "Comma-separated numbers, e.g. 1,3 or 1/2, pi/4", "1,3"),
-        ("vars", "Variables", "", "Optional column order, e.g. x,y (default: sorted names)", "optional, e.g. x,y"),
-        ("tolerance", "Tolerance", DEFAULTS["tolerance"], "Match tolerance in (0, 1)", "1e-9"),
-    )
-    SECTION = "jacobian"
+    SETTINGS = ("jacobian.expr", "jacobian.at", "jacobian.vars", "jacobian.tolerance")
+    CONFIG = JacobianConfig
     RUN_GROUP = "jacobian"
     TASK = "jacobian"
     FORM_TITLE = "Jacobian"
@@ -59,12 +50,3 @@ diag(8, 20) — checked there with [b]tf.GradientTape[/b].
 
 Press [b]s[/b] (or Enter in a field) to compute it exactly with SymPy and with autodiff, \
 and compare. Edit the fields for any other function."""
-
-    def make_options(self, values: dict[str, str]) -> dict[str, Any]:
-        from fmnist_tui.engine.calculus.jacobian import parse_problem
-        from fmnist_tui.engine.calculus.tasks import parse_tolerance
-
-        variables = values.get("vars") or None
-        parse_problem(values["expr"], values["at"], variables)
-        return {"expression": values["expr"], "point": values["at"], "variables": variables,
-                "tolerance": parse_tolerance(values["tolerance"])}
