@@ -244,7 +244,9 @@ def run_task(args: argparse.Namespace) -> int:
 
 def _where_set(field: str, sections: list[str], resolved) -> str:
     """Where a refused value came from: "--epochs", or "env FMNIST_TRAIN_EPOCHS (--epochs)"."""
-    item = next((resolved[f"{s}.{field}"] for s in sections if f"{s}.{field}" in resolved), None)
+    items = [resolved[f"{s}.{field}"] for s in sections if f"{s}.{field}" in resolved]
+    # `run all --tolerance`: of two sections' tolerances, the one the user set is the suspect
+    item = next((i for i in items if i.origin != "default"), items[0] if items else None)
     if item is None:  # not a setting (a command's own switch)
         return f"--{field.replace('_', '-')}"
     if item.origin in ("env", "file"):

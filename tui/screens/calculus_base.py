@@ -4,7 +4,10 @@ A task screen with a form on the left and, on the right, a status line, the big 
 badge and a scrollable derivation (the sections `render.jacobian` and `render.eigen`
 build, as the headless commands print them and summary.md reads). The form is the
 settings a subclass names (`SETTINGS`), checked by its task's config (`CONFIG`) in a thread
-(the first check imports SymPy); errors are shown next to their fields and nothing runs. Nothing here imports TensorFlow or SymPy at import time.
+(the first check imports SymPy); errors are shown next to their fields and nothing runs.
+The exact work itself happens in the run's worker process, where it can be cancelled; a
+value it refuses (a point outside the domain) comes back as a failed run naming its field.
+Nothing here imports TensorFlow or SymPy at import time.
 """
 
 from __future__ import annotations
