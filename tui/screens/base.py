@@ -36,6 +36,11 @@ class WorkbenchScreen(Screen[ResultType]):
     def _on_screen_suspend(self) -> None:
         self._suspended_with = _style_inputs(self.app)
 
+    @property
+    def ready_to_show(self) -> bool:
+        """Built, and shown before with the styles the app has now: nothing to hide while it paints."""
+        return self.is_mounted and self._suspended_with == _style_inputs(self.app)
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         if event.refresh_styles and self._suspended_with == _style_inputs(self.app):
             event.prevent_default()  # Screen's own handler would restyle every widget
