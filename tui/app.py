@@ -107,11 +107,22 @@ class FmnistApp(App[None]):
         Binding("escape", "switch_mode('home')", "Home", id="home"),
     ]
 
+    def get_driver_class(self):
+        driver_class = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver_class is LinuxDriver:  # not when TEXTUAL_DRIVER chose another, nor on Windows
+            from .terminal_driver import PromptEscapeDriver
+
+            return PromptEscapeDriver
+        return driver_class
+
     def __init__(self, settings: AppSettings) -> None:
         super().__init__()
         self.settings = settings
         self.startup_seconds: float | None = None
         self.spare_pool: Any = None
+        self._screen_ready = False  # the screen being switched to is built (see switch_mode)
 
     def on_mount(self) -> None:
         from fmnist_tui.engine.launcher import reap_children
@@ -148,6 +159,22 @@ class FmnistApp(App[None]):
             import_module(module_name)
         if self.settings.premount_screens:
             self.call_from_thread(self.set_timer, PREMOUNT_PAUSE, self._premount_next_screen)
+
+    def switch_mode(self, mode: str):
+        # Textual holds back painting for 50 ms on every switch (delay_update) in case the new
+        # screen is still being built or restyled; one built and styled before is ready at once.
+        try:
+            self._screen_ready = getattr(self.get_screen_stack(mode)[-1], "ready_to_show", False)
+        except (KeyError, IndexError):  # never opened
+            self._screen_ready = False
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._screen_ready = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._screen_ready:
+            super().delay_update(delay)
 
     def unopened_modes(self) -> list[str]:
         unopened = []
