@@ -25,7 +25,7 @@ sys.path.insert(0, {tests!r})
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from conftest import make_small_dataset
+from small_data import make_small_dataset
 from fmnist_tui.engine.runner import run_collecting
 from fmnist_tui.engine.training.config import TrainConfig
 from fmnist_tui.engine.training.task import TrainTask

@@ -14,7 +14,7 @@ from fmnist_tui.engine.training.keras_trainer import train_keras
 from fmnist_tui.engine.training.network import seed_everything, steps_per_epoch
 from fmnist_tui.engine.training.reporting import ModelReporter
 
-from conftest import make_small_dataset  # noqa: E402  (tests/ is on sys.path via rootdir conftest)
+from small_data import make_small_dataset  # noqa: E402  (tests/ is on sys.path via rootdir conftest)
 
 
 def train(data, emit=None, token=None, **values):

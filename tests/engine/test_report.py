@@ -15,7 +15,7 @@ from fmnist_tui.engine.runner import run_collecting
 from fmnist_tui.engine.training.config import TrainConfig
 from fmnist_tui.engine.training.task import TrainTask
 
-from conftest import make_small_dataset  # noqa: E402  (tests/ is on sys.path via rootdir conftest)
+from small_data import make_small_dataset  # noqa: E402  (tests/ is on sys.path via rootdir conftest)
 from markdown_check import expected_rows, rendered_rows  # noqa: E402
 
 
