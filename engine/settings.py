@@ -150,20 +150,13 @@ _EMPTY_HINT = {  # completed by how to fall back to the default: "remove the lin
 }
 
 
+# In order: a bool is also an int. Anything else TOML reads is a date or a time.
+TOML_TYPE_NAMES = ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (list, "a list"),
+                   (dict, "a table"), (str, "a string"))
+
+
 def _toml_type(value: Any) -> str:
-    if isinstance(value, bool):  # before int: bool is an int subclass
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, str):
-        return "a string"
-    return "a date or time"
+    return next((name for types, name in TOML_TYPE_NAMES if isinstance(value, types)), "a date or time")
 
 
 def _line_of(text: str, pattern: str) -> int | None:

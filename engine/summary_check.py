@@ -284,21 +284,15 @@ def _add(problems: list[str], problem: str) -> None:
         problems.append(problem)
 
 
+# In order: a bool is also an int.
+JSON_TYPE_NAMES = ((bool, "boolean"), ((int, float), "number"), (str, "string"), (Mapping, "object"), (list, "list"))
+
+
 def _kind(value: Any) -> str:
     """The JSON name of a parsed value's type."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, list):
-        return "list"
-    return type(value).__name__
+    return next((name for types, name in JSON_TYPE_NAMES if isinstance(value, types)), type(value).__name__)
 
 
 def _a(kind: str) -> str:

@@ -422,21 +422,9 @@ def symbolic_jacobian(problem: JacobianProblem) -> SymbolicJacobian:
 
 # --------------------------------------------------------------------------- autodiff
 
-_TF_FUNCTIONS = {
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "asin": "asin",
-    "acos": "acos",
-    "atan": "atan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "exp": "exp",
-    "log": "log",
-    "Abs": "abs",
-    "sign": "sign",
-}
+# SymPy function -> its tf.math twin: the same name, but for Abs.
+_TF_FUNCTIONS = {name: name for name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+                                         "exp", "log", "sign")} | {"Abs": "abs"}
 
 
 def to_tensorflow(expr: Any, env: dict[Any, Any], tf: Any) -> Any:
