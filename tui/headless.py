@@ -12,6 +12,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from fmnist_tui.engine.events import Event, is_terminal, Log, Progress as ProgressEvent, RunCancelled, RunFailed, RunFinished, RunStarted
+from fmnist_tui.render.run_endings import run_ending
+
+from .event_dispatch import EventDispatch, handles
 
 if TYPE_CHECKING:
     from fmnist_tui.engine.runner import Task
@@ -19,8 +22,8 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
-class HeadlessRenderer:
-    """Renders the events every task shares; subclasses add their task's events."""
+class HeadlessRenderer(EventDispatch):
+    """Renders the events every task shares; subclasses add their task's events (`@handles`)."""
 
     def __init__(self, console: Console, error_console: Console) -> None:
         self.console = console
@@ -36,6 +39,7 @@ class HeadlessRenderer:
         )
         self._generic_bar = None
         self.terminal: Event | None = None  # the run's last event, once it has ended
+        self.run_id: str | None = None
 
     def __enter__(self) -> "HeadlessRenderer":
         self.progress.start()
@@ -47,44 +51,41 @@ class HeadlessRenderer:
     def handle(self, event: Event) -> None:
         if is_terminal(event):
             self.terminal = event
-        method = getattr(self, f"on_{_snake(type(event).__name__)}", None)
-        if method is not None:
-            method(event)
+        self.dispatch(event)
 
-    def on_run_started(self, event: RunStarted) -> None:
+    @handles(RunStarted)
+    def show_run_started(self, event: RunStarted) -> None:
+        self.run_id = event.run_id
         where = f" → {event.run_dir}" if event.run_dir else ""
         self.console.print(f"[bold]Run {event.run_id}[/] ({event.task}){where}")
 
-    def on_log(self, event: Log) -> None:
+    @handles(Log)
+    def show_log(self, event: Log) -> None:
         style = {"warning": "yellow", "error": "red"}.get(event.level, "dim")
         self.progress.console.print(f"[{style}]{escape(event.message)}[/]")
 
-    def on_progress(self, event: ProgressEvent) -> None:
+    @handles(ProgressEvent)
+    def show_progress(self, event: ProgressEvent) -> None:
         if self._generic_bar is None:
             self._generic_bar = self.progress.add_task("Progress", total=event.total, info="")
         self.progress.update(self._generic_bar, completed=event.done, total=event.total, info=event.label)
 
-    def on_run_finished(self, event: RunFinished) -> None:
+    @handles(RunFinished, RunCancelled, RunFailed)
+    def show_run_ended(self, event: RunFinished | RunCancelled | RunFailed) -> None:
+        """The result, then how the run ended (worded as the screens word it), then where its summary is.
+
+        A completed run's line goes to stdout with its result; a cancelled or failed one's to stderr.
+        """
         self.progress.stop()
         self.show_result(event.summary)
-        self._where(event.summary_path)
-
-    def on_run_cancelled(self, event: RunCancelled) -> None:
-        self.progress.stop()
-        self.show_result(event.summary)
-        self.error_console.print("[yellow]Cancelled.[/] What completed is kept in the summary.")
-        self._where(event.summary_path)
-
-    def on_run_interrupted(self, event: RunFailed) -> None:
-        self.on_run_failed(event)
-
-    def on_run_failed(self, event: RunFailed) -> None:
-        self.progress.stop()
-        self.show_result(event.summary)
-        self.error_console.print(f"[red bold]Error:[/] {escape(event.error)}")
-        if event.hint:
-            self.error_console.print(event.hint, markup=False)
-        self._where(event.summary_path)
+        ending = run_ending(event, self.run_id)
+        out = self.console if ending.outcome == "completed" else self.error_console
+        out.print(ending.status, style=ending.style, markup=False, highlight=False)
+        if ending.hint:
+            self.error_console.print(ending.hint, markup=False, highlight=False)
+        if ending.summary:
+            # summary.json sits beside it: scripts read that one
+            self.console.print(f"{ending.summary} (and summary.json)", markup=False, highlight=False)
 
     def show_result(self, summary) -> None:
         """Print the task's result tables (overridden per task)."""
@@ -92,14 +93,6 @@ class HeadlessRenderer:
     def exit_code(self, terminal: Event) -> int | None:
         """A task-specific exit status for this ending, or None for the usual one."""
         return None
-
-    def _where(self, path: Path | None) -> None:
-        if path is not None:
-            self.console.print(f"Summary: {path} (and summary.json)")
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def run_headless(task: "Task", runs_dir: Path, renderer: HeadlessRenderer) -> int:

@@ -10,12 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from fmnist_tui.engine.devices import DevicesDetected, TimingMeasured
-from fmnist_tui.engine.events import Progress as ProgressEvent
+from fmnist_tui.engine.events import Log, Progress as ProgressEvent
 from fmnist_tui.render.devices import (
     NO_GPU_RESULT, device_panel, method_line, result_row, results_table, results_title, summary_dtype,
     summary_method, summary_result_rows, timing_line,
 )
 
+from ..event_dispatch import handles
 from ..formatting import format_eta
 from ..headless import HeadlessRenderer
 from . import add_setting_arguments, section_values
@@ -80,25 +81,29 @@ class Renderer(HeadlessRenderer):
         )
         self._bar = None
 
-    def on_progress(self, event: ProgressEvent) -> None:
+    @handles(ProgressEvent)
+    def show_progress(self, event: ProgressEvent) -> None:
         eta = format_eta(event.eta_seconds)
         if self._bar is None:
             self._bar = self.progress.add_task("Timing", total=event.total, info="", eta=eta)
         self.progress.update(self._bar, completed=event.done, total=event.total, info=event.label, eta=eta)
 
-    def on_devices_detected(self, event: DevicesDetected) -> None:
+    @handles(DevicesDetected)
+    def show_devices_detected(self, event: DevicesDetected) -> None:
         out = self.progress.console
         out.print("[bold]Devices[/]")
         out.print(device_panel(
             event.devices, event.gpu_present, event.tensorflow, event.cuda_version, event.cudnn_version, event.tf32,
         ).rich())
 
-    def on_log(self, event) -> None:
+    @handles(Log)
+    def show_log(self, event: Log) -> None:
         if event.message.startswith("no GPU:"):
             return  # the device panel says so, in bold
-        super().on_log(event)
+        super().show_log(event)
 
-    def on_timing_measured(self, event: TimingMeasured) -> None:
+    @handles(TimingMeasured)
+    def show_timing_measured(self, event: TimingMeasured) -> None:
         self.progress.console.print(Text(timing_line(event.row), style=result_row(event.row).style))
 
     def show_result(self, summary) -> None:

@@ -53,4 +53,3 @@ def build_task(args: argparse.Namespace):
 
 class Renderer(CalculusRenderer):
     SECTIONS, VERDICT = eigen_sections, VERDICT
-    on_eigen_computed = CalculusRenderer.keep_result

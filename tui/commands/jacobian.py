@@ -15,10 +15,12 @@ from rich import box
 from rich.panel import Panel
 from rich.text import Text
 
-from fmnist_tui.engine.events import Event, RunFinished
+from fmnist_tui.engine.calculus.tasks import EigenComputed, JacobianComputed
+from fmnist_tui.engine.events import Event, Log, RunFinished
 from fmnist_tui.render.calculus import VERDICTS, Section, rich_sections
 from fmnist_tui.render.jacobian import VERDICT, jacobian_sections
 
+from ..event_dispatch import handles
 from ..headless import EXIT_FAILED, HeadlessRenderer
 from . import add_setting_arguments, section_values
 
@@ -81,8 +83,8 @@ def verdict_panel(match: bool, detail: str) -> Panel:
 class CalculusRenderer(HeadlessRenderer):
     """Shared by `run jacobian` and `run eigen`: the derivation, the verdict, and exit 1 on ✗.
 
-    A subclass names its task's sections and verdict sentences, and keeps its result event's
-    result with `keep_result`.
+    A subclass names its task's sections and verdict sentences; the result event (a
+    `JacobianComputed` or an `EigenComputed`) is kept for the end.
     """
 
     SECTIONS: Callable[[Mapping[str, Any], Any], list[Section]]
@@ -96,11 +98,13 @@ class CalculusRenderer(HeadlessRenderer):
     def exit_code(self, terminal: Event) -> int | None:
         return exit_code(terminal)
 
-    def on_log(self, event) -> None:
+    @handles(Log)
+    def show_log(self, event: Log) -> None:
         if event.level != "info":  # the derivation is printed in full at the end
-            super().on_log(event)
+            super().show_log(event)
 
-    def keep_result(self, event) -> None:
+    @handles(JacobianComputed, EigenComputed)
+    def keep_result(self, event: JacobianComputed | EigenComputed) -> None:
         self.result = event.result
 
     def show_result(self, summary) -> None:
@@ -113,4 +117,3 @@ class CalculusRenderer(HeadlessRenderer):
 
 class Renderer(CalculusRenderer):
     SECTIONS, VERDICT = jacobian_sections, VERDICT
-    on_jacobian_computed = CalculusRenderer.keep_result

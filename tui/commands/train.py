@@ -8,8 +8,10 @@ from typing import Any, Mapping
 from rich.table import Table
 
 from fmnist_tui.engine.events import BatchProgress, EpochEnded, EpochStarted, ModelFinished, ModelResumed
-from fmnist_tui.engine.training.config import MODEL_TITLES, TrainConfig
+from fmnist_tui.engine.training.config import TrainConfig
+from fmnist_tui.render.training import batch_note, epoch_line, epoch_note, model_title, resumed_line
 
+from ..event_dispatch import handles
 from ..headless import HeadlessRenderer
 from . import add_setting_arguments, section_values
 
@@ -57,7 +59,7 @@ def comparison_table(models: Mapping[str, Mapping[str, Any]]) -> Table:
     table = Table(title="Comparison", title_justify="left")
     table.add_column("metric")
     for name in models:
-        table.add_column(MODEL_TITLES.get(name, name), justify="right")
+        table.add_column(model_title(name), justify="right")
     for row in comparison_rows(models):
         table.add_row(*row)
     return table
@@ -69,36 +71,37 @@ class Renderer(HeadlessRenderer):
         self._epoch_bars: dict[str, Any] = {}
         self._batch_bars: dict[str, Any] = {}
 
-    def on_epoch_started(self, event: EpochStarted) -> None:
-        title = MODEL_TITLES.get(event.model, event.model)
-        if event.model not in self._epoch_bars:
-            self._epoch_bars[event.model] = self.progress.add_task(f"{title} epochs", total=event.epochs, info="")
-            self._batch_bars[event.model] = self.progress.add_task(f"{title} batches", total=event.steps, info="")
+    def _add_epoch_bar(self, model: str, epochs: int) -> None:
+        if model not in self._epoch_bars:
+            self._epoch_bars[model] = self.progress.add_task(f"{model_title(model)} epochs", total=epochs, info="")
+
+    @handles(EpochStarted)
+    def show_epoch_started(self, event: EpochStarted) -> None:
+        self._add_epoch_bar(event.model, event.epochs)
+        if event.model not in self._batch_bars:
+            self._batch_bars[event.model] = self.progress.add_task(
+                f"{model_title(event.model)} batches", total=event.steps, info="")
         self.progress.reset(self._batch_bars[event.model], total=event.steps, info=f"epoch {event.epoch}")
 
-    def on_batch_progress(self, event: BatchProgress) -> None:
-        info = f"epoch {event.epoch}  loss {event.logs.get('loss', float('nan')):.4f}  acc {event.logs.get('accuracy', float('nan')):.4f}"
-        self.progress.update(self._batch_bars[event.model], completed=event.step, info=info)
+    @handles(BatchProgress)
+    def show_batch_progress(self, event: BatchProgress) -> None:
+        self.progress.update(self._batch_bars[event.model], completed=event.step, info=batch_note(event.epoch, event.logs))
 
-    def on_epoch_ended(self, event: EpochEnded) -> None:
-        logs = event.logs
-        self.progress.update(
-            self._epoch_bars[event.model], completed=event.epoch,
-            info=f"test acc {logs['test_accuracy']:.4f}",
-        )
-        self.progress.console.print(
-            f"{event.model:>8} epoch {event.epoch:>3}/{event.epochs}  loss {logs['loss']:.4f}  acc {logs['accuracy']:.4f}"
-            f"  test loss {logs['test_loss']:.4f}  test acc {logs['test_accuracy']:.4f}  {logs['seconds']:.1f} s"
-        )
+    @handles(EpochEnded)
+    def show_epoch_ended(self, event: EpochEnded) -> None:
+        self.progress.update(self._epoch_bars[event.model], completed=event.epoch, info=epoch_note(event.logs))
+        self.progress.console.print(epoch_line(event.model, event.epoch, event.epochs, event.logs), markup=False,
+                                    highlight=False)
 
-    def on_model_resumed(self, event: ModelResumed) -> None:
-        title = MODEL_TITLES.get(event.model, event.model)
-        if event.model not in self._epoch_bars:
-            self._epoch_bars[event.model] = self.progress.add_task(f"{title} epochs", total=event.epochs, info="")
+    @handles(ModelResumed)
+    def show_model_resumed(self, event: ModelResumed) -> None:
+        self._add_epoch_bar(event.model, event.epochs)
         self.progress.update(self._epoch_bars[event.model], completed=len(event.rows))
-        self.progress.console.print(f"{event.model:>8} resumed after epoch {len(event.rows)} of {event.epochs}")
+        self.progress.console.print(resumed_line(event.model, len(event.rows), event.epochs), markup=False,
+                                    highlight=False)
 
-    def on_model_finished(self, event: ModelFinished) -> None:
+    @handles(ModelFinished)
+    def show_model_finished(self, event: ModelFinished) -> None:
         if event.model in self._batch_bars:
             self.progress.update(self._batch_bars[event.model], visible=False)
 
