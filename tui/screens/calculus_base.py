@@ -22,15 +22,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Header, Input, Static
 
-from fmnist_tui.engine.events import (
-    Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
-)
+from fmnist_tui.engine.calculus.tasks import EigenComputed, JacobianComputed
+from fmnist_tui.engine.events import Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted
 from fmnist_tui.engine.setting_specs import setting_named
 from fmnist_tui.render.calculus import Section, rich_sections
+from fmnist_tui.render.run_endings import RunEnding
 
+from ..event_dispatch import handles
 from ..widgets.footer import StableFooter
-from ..widgets.calculus import MatchBadge, short_path, plain_text
-from .task_screen import TaskScreen
+from ..widgets.calculus import MatchBadge, plain_text
+from .task_screen import RunEnd, TaskScreen
 
 
 class CalculusScreen(TaskScreen):
@@ -38,12 +39,12 @@ class CalculusScreen(TaskScreen):
 
     AUTO_FOCUS = "#calc-results"  # not an input, so the s and c keys work at once
     STATUS_ID = "#calc-status"
+    STARTED_STATUS = "Run [b]{run_id}[/b]: computing…"
 
     VALIDATE_IN_THREAD = True  # the first check imports SymPy (about a second)
     INVALID_TITLE = "Invalid input"
     FORM_TITLE: ClassVar[str] = ""
     INTRO: ClassVar[str] = ""  # markup shown before the first run
-    RESULT_EVENT: ClassVar[str] = ""  # the engine event carrying `result`
     # from render/: the sections of a result (its summary, and the result for drawings), its headline
     SECTIONS: ClassVar[Callable[[Mapping[str, Any], Any], list[Section]]]
     HEADLINE: ClassVar[Callable[[Mapping[str, Any]], str]]
@@ -104,14 +105,13 @@ class CalculusScreen(TaskScreen):
     def action_start(self) -> None:
         if not self.running:
             self.set_status("computing…")
-            badge = self.query_one(MatchBadge)
-            self._badge_before = badge.state
-            badge.set_state("computing")
+            self._badge_before = self.badge.state
+            self.badge.set_state("computing")
         super().action_start()
 
     async def create_options(self) -> dict[str, Any] | None:
         """The badge and status say what became of the start: nothing ran, or it was cancelled."""
-        badge = self.query_one(MatchBadge)
+        badge = self.badge
         try:
             config = await self.read_form()
         except Exception as exc:  # never leave the screen stuck in "computing…"
@@ -127,8 +127,9 @@ class CalculusScreen(TaskScreen):
             badge.set_state("cancelled")
         return self.task_options(config)
 
-    def set_status(self, markup: str) -> None:
-        self.query_one("#calc-status", Static).update(markup)
+    @property
+    def badge(self) -> MatchBadge:
+        return self.query_one(MatchBadge)
 
     def set_output(self, renderable: RenderableType) -> None:
         self._renderable = renderable
@@ -140,52 +141,64 @@ class CalculusScreen(TaskScreen):
 
     @property
     def status_text(self) -> str:
-        return str(self.query_one("#calc-status", Static).content)
+        return str(self.status.content)
 
     @property
     def badge_text(self) -> str:
-        return self.query_one(MatchBadge).text
+        return self.badge.text
 
-    def show_event(self, event: Event) -> None:
-        """Render one engine event (called on the UI's event loop)."""
-        badge = self.query_one(MatchBadge)
-        if isinstance(event, RunStarted):
-            self.result = None
-            badge.set_state("computing")
-            self.set_status(f"Run [b]{event.run_id}[/b]: computing…")
-        elif isinstance(event, Progress):
-            self.set_status(f"Run [b]{self.run_id}[/b]: computing… {escape(event.label)} ({event.done}/{event.total})")
-        elif isinstance(event, LogEvent):
-            self.log(event.message)
-        elif type(event).__name__ == self.RESULT_EVENT:
-            self.result = event.result
-            self.set_output(rich_sections(self.sections(event.result)))
-            self.query_one("#calc-results", VerticalScroll).scroll_home(animate=False)
-        elif isinstance(event, (RunFinished, RunCancelled, RunFailed)):
-            self.summary = event.summary
-            self.last_summary_path = event.summary_path
-            where = f"\nSummary: {escape(short_path(event.summary_path))}" if event.summary_path else ""
-            if isinstance(event, RunFinished):
-                match = bool(event.summary.get("match", False))
-                badge.set_state(match)
-                verdict = "[green]✓ match[/]" if match else "[b red]✗ mismatch[/]"
-                line = f"\n{escape(self.headline(self.result))}" if self.result is not None else ""
-                self.set_status(f"{verdict} · run {self.run_id}{line}{where}")
-                if not match:
-                    self.notify("The numeric result disagrees with the exact one.", severity="warning",
-                                title=self.FORM_TITLE)
-            elif isinstance(event, RunCancelled):
-                badge.set_state("cancelled")
-                self.set_status(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
-            elif event.field is not None:  # the worker refused an input: show it at its field
-                badge.set_state(self._badge_before)
-                self.show_errors({self.field_of(event.field): event.error})
-                self.set_status(f"[red]Fix the highlighted input first.[/] {escape(event.error)}{where}")
-                self.notify(event.error, severity="error", title="Invalid input")
-            else:
-                badge.set_state("failed")
-                self.set_status(f"[red]Run failed:[/] {escape(event.error)}{where}")
-                self.set_output(Group(
-                    Text("The run failed:", style="bold red"), Text(event.error), Text(event.hint or "", style="dim"),
-                ))
-                self.notify(f"{event.error}\n{event.hint}", severity="error", title="Run failed", timeout=15)
+    # ---- events ------------------------------------------------------------------------
+
+    def run_started(self, event: RunStarted) -> None:
+        self.result = None
+        self.badge.set_state("computing")
+
+    @handles(Progress)
+    def show_progress(self, event: Progress) -> None:
+        self.set_status(f"Run [b]{self.run_id}[/b]: computing… {escape(event.label)} ({event.done}/{event.total})")
+
+    def show_log(self, event: LogEvent) -> None:
+        self.log(event.message)  # the derivation says it all; the status keeps "computing…"
+
+    @handles(JacobianComputed, EigenComputed)
+    def show_result(self, event: JacobianComputed | EigenComputed) -> None:
+        self.result = event.result
+        self.set_output(rich_sections(self.sections(event.result)))
+        self.query_one("#calc-results", VerticalScroll).scroll_home(animate=False)
+
+    # ---- the ending: the verdict, or the input refused at its field ----------------------
+
+    def ending_status(self, event: RunEnd, ending: RunEnding) -> str:
+        where = self.summary_note(event, "\n")
+        if isinstance(event, RunFinished):
+            verdict = "[green]✓ match[/]" if event.summary.get("match", False) else "[b red]✗ mismatch[/]"
+            line = f"\n{escape(self.headline(self.result))}" if self.result is not None else ""
+            return f"{verdict} · run {self.run_id}{line}{where}"
+        if isinstance(event, RunFailed) and event.field is not None:
+            return f"[red]Fix the highlighted input first.[/] {escape(event.error)}{where}"
+        return f"[{ending.style}]{escape(ending.status)}[/]{where}"
+
+    def notify_ending(self, event: RunEnd, ending: RunEnding) -> None:
+        if isinstance(event, RunFinished):  # the result is on screen: only a mismatch is news
+            if not event.summary.get("match", False):
+                self.notify("The numeric result disagrees with the exact one.", severity="warning",
+                            title=self.FORM_TITLE)
+        elif isinstance(event, RunFailed) and event.field is not None:
+            self.notify(event.error, severity="error", title=self.INVALID_TITLE, markup=False)
+        else:
+            super().notify_ending(event, ending)
+
+    def run_ended(self, event: RunEnd, ending: RunEnding) -> None:
+        self.summary = event.summary
+        if isinstance(event, RunFinished):
+            self.badge.set_state(bool(event.summary.get("match", False)))
+        elif isinstance(event, RunCancelled):
+            self.badge.set_state("cancelled")
+        elif event.field is not None:  # the worker refused an input: show it at its field
+            self.badge.set_state(self._badge_before)
+            self.show_errors({self.field_of(event.field): event.error})
+        else:
+            self.badge.set_state("failed")
+            self.set_output(Group(
+                Text("The run failed:", style="bold red"), Text(event.error), Text(event.hint or "", style="dim"),
+            ))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,14 +13,13 @@ from textual.widgets import (
 )
 
 from fmnist_tui.engine.errors import ConfigError
-from fmnist_tui.engine.events import (
-    BatchProgress, EpochEnded, EpochStarted, Event, Log as LogEvent, ModelFinished, ModelResumed,
-    RunCancelled, RunFailed, RunFinished, RunStarted,
-)
+from fmnist_tui.engine.events import BatchProgress, EpochEnded, EpochStarted, ModelFinished, ModelResumed, RunStarted
 from fmnist_tui.engine.training.config import MODEL_NAMES, MODEL_TITLES, TrainConfig
 from fmnist_tui.engine.training.reporting import model_totals
 from fmnist_tui.engine.training.summary import COMPARISON_ROWS
+from fmnist_tui.render.training import EPOCH_HEADERS, epoch_cells, epoch_line, model_finished_line, resumed_line
 
+from ..event_dispatch import handles
 from ..widgets.curves import TrainingCurves
 from ..widgets.footer import StableFooter
 from ..widgets.model_progress import ModelProgress
@@ -47,6 +45,8 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
     SETTINGS = ("train.epochs", "train.batch_size", "train.learning_rate", "train.dropout", "train.hidden_units",
                 "train.seed", "train.strategy", "train.steps_per_execution", "train.models")
     STATUS_ID = "#run-status"
+    LOG_ID = "#run-log"
+    TASK_TITLE = "Classifier"
     CANCELLING_TEXT = "Cancelling… (stops within a batch)"
 
     def __init__(self) -> None:
@@ -79,10 +79,26 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
                         yield Log(id="run-log", highlight=False)
         yield StableFooter()
 
+    # ---- the widgets used more than once --------------------------------------------
+
+    @property
+    def epoch_table(self) -> DataTable:
+        return self.query_one("#epoch-table", DataTable)
+
+    @property
+    def comparison_table(self) -> DataTable:
+        return self.query_one("#comparison-table", DataTable)
+
+    @property
+    def curves(self) -> TrainingCurves:
+        return self.query_one("#curves", TrainingCurves)
+
+    def model_progress(self, model: str) -> ModelProgress:
+        return self.query_one(f"#progress-{model}", ModelProgress)
+
     def on_mount(self) -> None:
         self._reset_tables(MODEL_NAMES)
-        epochs = self.query_one("#epoch-table", DataTable)
-        epochs.add_columns("model", "epoch", "loss", "accuracy", "test loss", "test acc", "seconds")
+        self.epoch_table.add_columns(*EPOCH_HEADERS)
         self.set_interval(BATCH_REDRAW_SECONDS, self._draw_batches)
 
     def _draw_batches(self) -> None:
@@ -94,7 +110,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         if not self._pending_batches or self.app.screen is not self:
             return
         for event in self._pending_batches.values():
-            self.query_one(f"#progress-{event.model}", ModelProgress).batch_progress(
+            self.model_progress(event.model).batch_progress(
                 event.epoch, event.epochs, event.step, dict(event.logs), event.eta_seconds
             )
         self._pending_batches.clear()
@@ -120,15 +136,15 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         self._epochs = {m: [] for m in config.models}
         self._samples = {}
         self._reset_tables(config.models)
-        self.query_one("#epoch-table", DataTable).clear()
-        self.query_one("#curves", TrainingCurves).clear()
+        self.epoch_table.clear()
+        self.curves.clear()
         for model in MODEL_NAMES:
-            progress = self.query_one(f"#progress-{model}", ModelProgress)
+            progress = self.model_progress(model)
             progress.display = model in config.models
             progress.reset(config.epochs)
 
     def _reset_tables(self, models) -> None:
-        table = self.query_one("#comparison-table", DataTable)
+        table = self.comparison_table
         table.clear(columns=True)
         table.add_column("metric", key="metric")
         for model in models:
@@ -136,73 +152,44 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         for label, key, _ in COMPARISON_ROWS:
             table.add_row(label, *[Text("—", justify="right")] * len(models), key=key)
 
-    def show_event(self, event: Event) -> None:
-        """Render one engine event (called on the UI's event loop)."""
-        status = self.query_one("#run-status", Static)
-        log = self.query_one("#run-log", Log)
-        if isinstance(event, RunStarted):
-            self.run_id = event.run_id
-            status.update(f"Run [b]{event.run_id}[/b] started.")
-            log.write_line(f"Run {event.run_id} → {event.run_dir}")
-        elif isinstance(event, LogEvent):
-            status.update(escape(event.message))  # paths may hold [brackets]
-            log.write_line(event.message)
-        elif isinstance(event, EpochStarted):
-            self._samples[event.model] = event.samples
-            self.query_one(f"#progress-{event.model}", ModelProgress).epoch_started(event.epoch, event.epochs, event.steps)
-        elif isinstance(event, BatchProgress):
-            self._pending_batches[event.model] = event  # drawn by _draw_batches
-        elif isinstance(event, EpochEnded):
-            self._pending_batches.pop(event.model, None)
-            self._epoch_ended(event)
-        elif isinstance(event, ModelResumed):
-            log.write_line(f"{event.model}: resumed after epoch {len(event.rows)}")
-            if event.rows and event.rows[0].get("seconds_per_sample"):  # samples per epoch, for the totals
-                self._samples[event.model] = round(event.rows[0]["seconds"] / event.rows[0]["seconds_per_sample"])
-            for row in event.rows:
-                self._epoch_ended(EpochEnded(model=event.model, epoch=int(row["epoch"]), epochs=event.epochs,
-                                             logs=row))
-        elif isinstance(event, ModelFinished):
-            self.query_one(f"#progress-{event.model}", ModelProgress).finished(event.result.get("status", ""))
-            log.write_line(f"{event.model}: {event.result.get('status')}")
-        elif isinstance(event, (RunFinished, RunCancelled, RunFailed)):
-            self._run_ended(event)
+    @handles(EpochStarted)
+    def show_epoch_started(self, event: EpochStarted) -> None:
+        self._samples[event.model] = event.samples
+        self.model_progress(event.model).epoch_started(event.epoch, event.epochs, event.steps)
+
+    @handles(BatchProgress)
+    def show_batch_progress(self, event: BatchProgress) -> None:
+        self._pending_batches[event.model] = event  # drawn by _draw_batches
+
+    @handles(EpochEnded)
+    def show_epoch_ended(self, event: EpochEnded) -> None:
+        self._pending_batches.pop(event.model, None)
+        self._epoch_ended(event)
+
+    @handles(ModelResumed)
+    def show_model_resumed(self, event: ModelResumed) -> None:
+        self.write_log(resumed_line(event.model, len(event.rows), event.epochs))
+        if event.rows and event.rows[0].get("seconds_per_sample"):  # samples per epoch, for the totals
+            self._samples[event.model] = round(event.rows[0]["seconds"] / event.rows[0]["seconds_per_sample"])
+        for row in event.rows:
+            self._epoch_ended(EpochEnded(model=event.model, epoch=int(row["epoch"]), epochs=event.epochs, logs=row))
+
+    @handles(ModelFinished)
+    def show_model_finished(self, event: ModelFinished) -> None:
+        self.model_progress(event.model).finished(event.result.get("status", ""))
+        self.write_log(model_finished_line(event.model, event.result))
 
     def _epoch_ended(self, event: EpochEnded) -> None:
         logs = dict(event.logs)
         self._epochs.setdefault(event.model, []).append(logs)
-        self.query_one(f"#progress-{event.model}", ModelProgress).epoch_ended(event.epoch, event.epochs, logs)
-        self.query_one("#epoch-table", DataTable).add_row(
-            event.model, str(event.epoch), f"{logs['loss']:.4f}", f"{logs['accuracy']:.4f}",
-            f"{logs['test_loss']:.4f}", f"{logs['test_accuracy']:.4f}", f"{logs['seconds']:.2f}",
-        )
-        self.query_one("#curves", TrainingCurves).add_epoch(event.model, logs)
+        self.model_progress(event.model).epoch_ended(event.epoch, event.epochs, logs)
+        self.epoch_table.add_row(*epoch_cells(event.model, event.epoch, logs))
+        self.curves.add_epoch(event.model, logs)
         self._update_comparison(event.model)
-        self.query_one("#run-log", Log).write_line(
-            f"{event.model} epoch {event.epoch}/{event.epochs}: loss {logs['loss']:.4f} acc {logs['accuracy']:.4f} "
-            f"test loss {logs['test_loss']:.4f} test acc {logs['test_accuracy']:.4f} ({logs['seconds']:.1f} s)"
-        )
+        self.write_log(epoch_line(event.model, event.epoch, event.epochs, logs))
 
     def _update_comparison(self, model: str) -> None:
         totals = model_totals(self._epochs[model], self._samples.get(model, 1))
-        table = self.query_one("#comparison-table", DataTable)
+        table = self.comparison_table
         for _, key, render in COMPARISON_ROWS:
             table.update_cell(key, model, Text(render(totals.get(key)), justify="right"))
-
-    def _run_ended(self, event: Event) -> None:
-        status = self.query_one("#run-status", Static)
-        log = self.query_one("#run-log", Log)
-        outcome = type(event).__name__.removeprefix("Run").lower()
-        self.last_summary_path = event.summary_path
-        where = f" Summary: {escape(str(event.summary_path))}" if event.summary_path else ""
-        if isinstance(event, RunFinished):
-            status.update(f"[green]Run {self.run_id} completed.[/]{where}")
-            self.notify("Training finished.", title="Classifier")
-        elif isinstance(event, RunCancelled):
-            status.update(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
-            self.notify("Run cancelled; completed epochs are kept.", severity="warning", title="Classifier")
-        else:
-            status.update(f"[red]Run failed:[/] {escape(event.error)}")
-            self.notify(f"{event.error}\n{event.hint}", severity="error", title="Run failed", timeout=15)
-            log.write_line(f"error: {event.error} {event.hint}")
-        log.write_line(f"Run {self.run_id} {outcome}." + (f" Summary: {event.summary_path}" if event.summary_path else ""))

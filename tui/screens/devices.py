@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,15 +13,15 @@ from textual.widgets import (
 
 from fmnist_tui.engine.devices import DevicesConfig, DevicesDetected, TimingMeasured
 from fmnist_tui.engine.errors import ConfigError
-from fmnist_tui.engine.events import (
-    Event, Log as LogEvent, Progress, RunCancelled, RunFailed, RunFinished, RunStarted,
-)
+from fmnist_tui.engine.events import Progress, RunCancelled, RunFailed, RunFinished, RunStarted
 from fmnist_tui.render.devices import (
     NO_GPU, RESULT_ALIGN, RESULT_HEADERS, ResultRow, device_panel, environment_panel, gpu_missing, method_line,
     result_rows, timing_line,
 )
+from fmnist_tui.render.run_endings import RunEnding
 from fmnist_tui.render.table import RICH_JUSTIFY
 
+from ..event_dispatch import handles
 from ..widgets.bar_chart import GflopsChart
 from ..widgets.footer import StableFooter
 from ..formatting import format_eta
@@ -63,6 +62,9 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
     SETTINGS = ("devices.sizes", "devices.rounds", "devices.warmup", "devices.dtype", "devices.devices",
                 "devices.tf32")
     STATUS_ID = "#devices-status"
+    LOG_ID = "#devices-log"
+    TASK_TITLE = "Devices"
+    STARTED_STATUS = "Run [b]{run_id}[/b] started; detecting devices…"
     CANCELLING_TEXT = "Cancelling… (stops before the next product)"
 
     def __init__(self) -> None:
@@ -98,11 +100,37 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
                     yield Log(id="devices-log", highlight=False)
         yield StableFooter()
 
+    # ---- the widgets used more than once --------------------------------------------
+
+    @property
+    def results_table(self) -> DataTable:
+        return self.query_one("#results-table", DataTable)
+
+    @property
+    def devices_panel(self) -> Static:
+        return self.query_one("#device-panel", Static)
+
+    @property
+    def progress_bar(self) -> ProgressBar:
+        return self.query_one("#devices-progress", ProgressBar)
+
+    @property
+    def progress_label(self) -> Label:
+        return self.query_one("#devices-progress-label", Label)
+
+    @property
+    def eta(self) -> Label:
+        return self.query_one("#devices-eta", Label)
+
+    @property
+    def chart(self) -> GflopsChart:
+        return self.query_one("#gflops-chart", GflopsChart)
+
     def on_mount(self) -> None:
-        table = self.query_one("#results-table", DataTable)
+        table = self.results_table
         for key, label, align in zip(COLUMN_KEYS, RESULT_HEADERS, RESULT_ALIGN):
             table.add_column(Text(label, justify=RICH_JUSTIFY[align]), key=key)
-        self.query_one("#devices-progress", ProgressBar).display = False
+        self.progress_bar.display = False
         self._method_note(None)
         self._preview_environment()
 
@@ -116,7 +144,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
         env = getattr(self.app, "settings", None) and self.app.settings.environment
         if not env:
             return
-        self.query_one("#device-panel", Static).update(environment_panel(env).rich())
+        self.devices_panel.update(environment_panel(env).rich())
 
     # ---- the run -----------------------------------------------------------------------
 
@@ -131,45 +159,29 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
         self._config = config
         self.rows = []
         self.gpu_present = None
-        self.query_one("#results-table", DataTable).clear()
-        self.query_one("#gflops-chart", GflopsChart).clear()
-        self.query_one("#devices-progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#devices-progress", ProgressBar).display = True
-        self.query_one("#devices-progress-label", Label).update("loading TensorFlow…")
-        self.query_one("#devices-eta", Label).update("")
-        self.query_one("#device-panel", Static).update("Detecting devices…")
+        self.results_table.clear()
+        self.chart.clear()
+        self.progress_bar.update(total=None, progress=0)
+        self.progress_bar.display = True
+        self.progress_label.update("loading TensorFlow…")
+        self.eta.update("")
+        self.devices_panel.update("Detecting devices…")
         self._method_note(None)
 
-    def show_event(self, event: Event) -> None:
-        """Render one engine event (called on the UI's event loop)."""
-        status = self.query_one("#devices-status", Static)
-        log = self.query_one("#devices-log", Log)
-        if isinstance(event, RunStarted):
-            self.run_id = event.run_id
-            status.update(f"Run [b]{event.run_id}[/b] started; detecting devices…")
-            log.write_line(f"Run {event.run_id} → {event.run_dir}")
-        elif isinstance(event, LogEvent):
-            status.update(escape(event.message))
-            prefix = "" if event.level == "info" else f"{event.level}: "
-            log.write_line(prefix + event.message)
-        elif isinstance(event, DevicesDetected):
-            self._devices_detected(event)
-        elif isinstance(event, Progress):
-            self.query_one("#devices-progress", ProgressBar).update(total=event.total, progress=event.done)
-            self.query_one("#devices-progress-label", Label).update(event.label)
-            self.query_one("#devices-eta", Label).update(format_eta(event.eta_seconds))
-        elif isinstance(event, TimingMeasured):
-            self._timing_measured(event)
-        elif isinstance(event, (RunFinished, RunCancelled, RunFailed)):
-            self._run_ended(event)
+    @handles(Progress)
+    def show_progress(self, event: Progress) -> None:
+        self.progress_bar.update(total=event.total, progress=event.done)
+        self.progress_label.update(event.label)
+        self.eta.update(format_eta(event.eta_seconds))
 
-    def _devices_detected(self, event: DevicesDetected) -> None:
+    @handles(DevicesDetected)
+    def show_devices_detected(self, event: DevicesDetected) -> None:
         self.gpu_present = event.gpu_present
-        self.query_one("#device-panel", Static).update(device_panel(
+        self.devices_panel.update(device_panel(
             event.devices, event.gpu_present, event.tensorflow, event.cuda_version, event.cudnn_version, event.tf32,
         ).rich())
         self._method_note([str(d.get("id")) for d in event.devices])
-        self.query_one("#devices-log", Log).write_line(
+        self.write_log(
             "Devices: " + ", ".join(f"{d.get('id')} ({d.get('name')})" for d in event.devices)
             + ("" if event.gpu_present else " — no GPU")
         )
@@ -182,41 +194,24 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
             text = method_line(cfg.rounds, cfg.warmup, cfg.dtype, devices or ())
         self.query_one("#method-note", Static).update(Text(text, style="dim"))
 
-    def _timing_measured(self, event: TimingMeasured) -> None:
+    @handles(TimingMeasured)
+    def show_timing_measured(self, event: TimingMeasured) -> None:
         row = dict(event.row)
         self.rows.append(row)
         self._rebuild_table()
         note = NO_GPU if self._gpu_missing else None
-        self.query_one("#gflops-chart", GflopsChart).set_rows(self.rows, note=note)
-        self.query_one("#devices-log", Log).write_line(timing_line(row))
+        self.chart.set_rows(self.rows, note=note)
+        self.write_log(timing_line(row))
 
     @property
     def _gpu_missing(self) -> bool:
         return gpu_missing(self.gpu_present, self._config.devices if self._config else ())
 
     def _rebuild_table(self) -> None:
-        table = self.query_one("#results-table", DataTable)
+        table = self.results_table
         table.clear()
         for row in result_rows(self.rows, self._gpu_missing):
             table.add_row(*table_cells(row), key=row.key)
 
-    def _run_ended(self, event: Event) -> None:
-        status = self.query_one("#devices-status", Static)
-        log = self.query_one("#devices-log", Log)
-        outcome = type(event).__name__.removeprefix("Run").lower()
-        self.last_summary_path = event.summary_path
-        where = f" Summary: {escape(str(event.summary_path))}" if event.summary_path else ""
-        if isinstance(event, RunFinished):
-            self.query_one("#devices-eta", Label).update("done")
-            status.update(f"[green]Run {self.run_id} completed.[/]{where}")
-            self.notify("Timing finished.", title="Devices")
-        elif isinstance(event, RunCancelled):
-            self.query_one("#devices-eta", Label).update("cancelled")
-            status.update(f"[yellow]Run {self.run_id} cancelled.[/]{where}")
-            self.notify("Run cancelled; completed rows are kept.", severity="warning", title="Devices")
-        else:
-            self.query_one("#devices-eta", Label).update("failed")
-            status.update(f"[red]Run failed:[/] {escape(event.error)}")
-            self.notify(f"{event.error}\n{event.hint}", severity="error", title="Run failed", timeout=15)
-            log.write_line(f"error: {event.error} {event.hint}")
-        log.write_line(f"Run {self.run_id} {outcome}.{where}")
+    def run_ended(self, event: RunFinished | RunCancelled | RunFailed, ending: RunEnding) -> None:
+        self.eta.update("done" if ending.outcome == "completed" else ending.outcome)

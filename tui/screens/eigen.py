@@ -39,7 +39,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     RUN_GROUP = "eigen"
     TASK = "eigen"
     FORM_TITLE = "Eigen"
-    RESULT_EVENT = "EigenComputed"
+    TASK_TITLE = "Eigen"
     SECTIONS, HEADLINE = eigen_sections, eigen_headline
     INTRO = """\
 [b]The original exercise[/b]

@@ -40,7 +40,7 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     RUN_GROUP = "jacobian"
     TASK = "jacobian"
     FORM_TITLE = "Jacobian"
-    RESULT_EVENT = "JacobianComputed"
+    TASK_TITLE = "Jacobian"
     SECTIONS, HEADLINE = jacobian_sections, jacobian_headline
     INTRO = """\
 [b]The original exercise[/b]

@@ -4,10 +4,15 @@ A run executes in a worker process of its own (see `engine/launcher.py`); the sc
 follows its journal, so no key ever waits for TensorFlow. A subclass names the settings
 its form shows (`SETTINGS`) and its task's config class (`CONFIG`): the form's fields are
 made from the settings' declarations (`form_fields`), and read and validated here, with
-every error shown next to its field and nothing run. It resets itself for a run in
-`run_started`, and renders each event in `show_event`. The same screen can `attach` to a run that is already going
-(started by an earlier session of the app, or headless with --detach): it replays the
-journal so far, then follows live.
+every error shown next to its field and nothing run.
+
+Events reach their handlers by `dispatch` (methods marked `@handles(EventClass)`, as in
+the headless renderer). This class handles what every task shares: a run's start (it
+calls `run_started` so the subclass can reset itself), its log lines, and its ending,
+worded by `render.run_endings` as the headless commands word it (a subclass adds to that
+in `run_ended`). A subclass handles its own task's events. The same screen can `attach`
+to a run that is already going (started by an earlier session of the app, or headless
+with --detach): it replays the journal so far, then follows live.
 """
 
 from __future__ import annotations
@@ -22,17 +27,22 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Button, Log, Static
 
 from fmnist_tui.engine.errors import ConfigError
-from fmnist_tui.engine.events import Event, RunStarted
+from fmnist_tui.engine.events import Event, Log as LogEvent, RunCancelled, RunFailed, RunFinished, RunStarted
 from fmnist_tui.engine.setting_specs import SettingsConfig, setting_named
+from fmnist_tui.render.run_endings import FAILURE_TIMEOUT, RunEnding, run_ending, summary_line
 
+from ..event_dispatch import EventDispatch, handles
+from ..widgets.calculus import short_path
 from ..widgets.form import setting_field
 from .base import WorkbenchScreen
 
+RunEnd = RunFinished | RunCancelled | RunFailed
 
-class TaskScreen(WorkbenchScreen[None]):
+
+class TaskScreen(EventDispatch, WorkbenchScreen[None]):
     BINDINGS = [
         Binding("s", "start", "Start", id="start", tooltip="Start a run with these settings"),
         Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps what completed)"),
@@ -40,6 +50,9 @@ class TaskScreen(WorkbenchScreen[None]):
 
     RUN_GROUP: ClassVar[str] = "task"  # the worker group (tests wait on it)
     STATUS_ID: ClassVar[str] = "#run-status"
+    LOG_ID: ClassVar[str] = ""  # the screen's Log widget; without one, lines go to Textual's devtools log
+    TASK_TITLE: ClassVar[str] = ""  # titles the notification of a run that completed or was cancelled
+    STARTED_STATUS: ClassVar[str] = "Run [b]{run_id}[/b] started."
     CANCELLING_TEXT: ClassVar[str] = "Cancelling…"
 
     running: reactive[bool] = reactive(False, bindings=True)
@@ -66,12 +79,64 @@ class TaskScreen(WorkbenchScreen[None]):
     def run_started(self, event: RunStarted) -> None:
         """Reset the screen for the run that `event` starts (also when attaching to one)."""
 
-    def show_event(self, event: Event) -> None:
-        """Render one engine event."""
-        raise NotImplementedError
+    def run_ended(self, event: RunEnd, ending: RunEnding) -> None:
+        """What this task adds when a run ends, after the status, notification and log lines."""
+
+    @property
+    def status(self) -> Static:
+        return self.query_one(self.STATUS_ID, Static)
 
     def set_status(self, markup: str) -> None:
-        self.query_one(self.STATUS_ID, Static).update(markup)
+        self.status.update(markup)
+
+    def write_log(self, line: str) -> None:
+        if self.LOG_ID:
+            self.query_one(self.LOG_ID, Log).write_line(line)
+        else:
+            self.log(line)
+
+    # ---- the events every task shares ------------------------------------------------
+
+    def show_event(self, event: Event) -> None:
+        """Render one engine event (called on the UI's event loop); an event nobody handles is ignored."""
+        self.dispatch(event)
+
+    @handles(RunStarted)
+    def show_run_started(self, event: RunStarted) -> None:
+        self.run_id = event.run_id
+        self.run_started(event)
+        self.set_status(self.STARTED_STATUS.format(run_id=escape(event.run_id)))
+        self.write_log(f"Run {event.run_id} → {event.run_dir}")
+
+    @handles(LogEvent)
+    def show_log(self, event: LogEvent) -> None:
+        self.set_status(escape(event.message))  # paths may hold [brackets]
+        self.write_log(("" if event.level == "info" else f"{event.level}: ") + event.message)
+
+    @handles(RunFinished, RunCancelled, RunFailed)
+    def show_run_ended(self, event: RunEnd) -> None:
+        """How the run ended (`render.run_endings`): the status line, a notification, the log."""
+        self.last_summary_path = event.summary_path
+        ending = run_ending(event, self.run_id, self.TASK_TITLE)
+        self.set_status(self.ending_status(event, ending))
+        self.notify_ending(event, ending)
+        for line in ending.log_lines:
+            self.write_log(line)
+        self.run_ended(event, ending)
+
+    def ending_status(self, event: RunEnd, ending: RunEnding) -> str:
+        """The status line's markup for an ending: the ending's line, then where the summary is."""
+        return f"[{ending.style}]{escape(ending.status)}[/]{self.summary_note(event, ' ')}"
+
+    def summary_note(self, event: RunEnd, separator: str) -> str:
+        """ "<separator>Summary: <path>" (the path short when it is below the working directory)."""
+        if event.summary_path is None:
+            return ""
+        return separator + escape(summary_line(short_path(event.summary_path)))
+
+    def notify_ending(self, event: RunEnd, ending: RunEnding) -> None:
+        timeout = FAILURE_TIMEOUT if ending.severity == "error" else None
+        self.notify(ending.message, title=ending.title, severity=ending.severity, timeout=timeout, markup=False)
 
     # ---- the form ----------------------------------------------------------------------
 
@@ -217,9 +282,6 @@ class TaskScreen(WorkbenchScreen[None]):
 
         try:
             async for event in follow_run(run_dir):
-                if isinstance(event, RunStarted):
-                    self.run_id = event.run_id
-                    self.run_started(event)
                 self.show_event(event)
         finally:
             if self.run_dir == run_dir:  # not when it was replaced by attaching to another run
