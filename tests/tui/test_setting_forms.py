@@ -60,9 +60,7 @@ def cli_error(capsys, tmp_path, setting: Setting, bad: str) -> str:
     "key, kind, name, bad",
     [
         ("1", ClassifierScreen, "train.epochs", "0"),
-        ("1", ClassifierScreen, "train.dropout", "1"),
         ("2", DevicesScreen, "devices.rounds", "ten"),
-        ("2", DevicesScreen, "devices.sizes", "500,0"),
         ("3", JacobianScreen, "jacobian.tolerance", "2"),
         ("4", EigenScreen, "eigen.matrix", "[[1,2],[3]]"),
     ],
