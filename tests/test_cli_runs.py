@@ -101,7 +101,7 @@ def test_sigterm_and_sighup_cancel_a_foreground_run_like_ctrl_c(tmp_path, small_
     process = subprocess.Popen([*CLI, *train_args(small_npz, out, "--epochs", "400")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in process.stdout:
-        if "epoch   1/400" in line:
+        if "epoch 1/400:" in line:
             break
     process.send_signal(signum)
     _, err = process.communicate(timeout=60)
