@@ -89,10 +89,12 @@ def measure_steps_per_execution(model, batches, variables: Sequence[Any], token:
     """Steps per call that take about `CHUNK_SECONDS` (at most an epoch's), measured on the
     model itself; and the one-step call it measured with, traced (for `Executions`).
 
-    A step costs the same inside a call whether the call runs one step or many (measured:
-    within noise, 1 to 64 steps; what several steps a call save is the work between calls,
-    in Python), so one-step calls on the run's first batches are timed, `PROBE_STEPS` at a
-    time, and the fastest round decides (the others met noise). Every variable of the model
+    One-step calls on the run's first batches are timed, `PROBE_STEPS` at a time, and the
+    fastest round decides (the others met noise). A step inside a one-step call costs a
+    little more than inside a longer call (its call's own overhead: measured 8.6 against
+    6-7.5 ms a step on a busy 2-core machine), so the calls come out somewhat shorter than
+    the target, not longer; what several steps a call save is mostly the work between
+    calls, in Python (plain `fit` spent 10-11 ms a step there). Every variable of the model
     and its optimizer (weights, Adam's state, the dropout seed) is then put back, so the
     training goes on as if nothing had run.
     """
