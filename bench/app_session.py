@@ -8,7 +8,8 @@ In one run, on the real Fashion-MNIST, interleaved so that both sides see the sa
   their ratio;
 - key → screen painted from launch through a training: every screen switch's latency,
   measured as `shared/tools/keytime` does (send the key, poll the pane every 20 ms for a
-  text only the new screen shows), with p50, p95 and max;
+  text only the new screen shows), with p50, p95 and max; keys at a person's pace (1.5 s
+  apart, the first 1.5 s after the home screen appears);
 - the UI process's peak resident memory (VmHWM), and whether TensorFlow is mapped in it;
 - the original Jacobian from the app (`s` → "✓ match"), once the app has been open a while.
 """
@@ -110,6 +111,7 @@ def app_round(cwd: Path, env: dict[str, str], latencies: list[tuple[str, float |
     terminal = Terminal(cwd, env)
     try:
         assert terminal.wait_for(HOME, 30) is not None, "the app did not start"
+        time.sleep(KEY_PAUSE)  # someone reading the home screen that just appeared
         latencies.append(("1 at launch", terminal.key("1", "Batch size")))
         before = {p.name for p in (cwd / "runs").glob("*")}
         terminal.key("s", "started", timeout=30)

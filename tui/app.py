@@ -150,15 +150,18 @@ class FmnistApp(App[None]):
     @work(thread=True, exclusive=True, group="preload", exit_on_error=False)
     def preload_screens(self) -> None:
         """Import the task screens' modules (~0.2–1 s each) before they are first opened,
-        and SymPy with the calculus parsers (~1 s), which check the Jacobian and Eigen forms."""
+        and SymPy with the calculus parsers (~1 s), which check the Jacobian and Eigen forms.
+        Premounting starts as soon as the first task screen (the Classifier) can be built."""
+        start_premount = self.settings.premount_screens
         for target in TASK_SCREENS.values():
             module_name = target.split(":")[0]
             if find_spec(f"{__package__}.screens.{module_name}") is not None:
                 import_module(f"{__package__}.screens.{module_name}")
+                if start_premount and module_name != "home":
+                    start_premount = False
+                    self.call_from_thread(self.set_timer, PREMOUNT_PAUSE, self._premount_next_screen)
         for module_name in FORM_CHECK_MODULES:
             import_module(module_name)
-        if self.settings.premount_screens:
-            self.call_from_thread(self.set_timer, PREMOUNT_PAUSE, self._premount_next_screen)
 
     def switch_mode(self, mode: str):
         # Textual holds back painting for 50 ms on every switch (delay_update) in case the new

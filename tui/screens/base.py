@@ -30,8 +30,11 @@ class WorkbenchScreen(Screen[ResultType]):
         # The stylesheet is complete before any screen exists, so a new screen is styled
         # correctly when it mounts; Textual would otherwise reparse the whole stylesheet on
         # the first two visits (it compares this counter with the app's).
-        self._css_update_count = active_app.get()._css_update_count
-        self._suspended_with: Hashable = None
+        app = active_app.get()
+        self._css_update_count = app._css_update_count
+        # A new screen is styled as it mounts, for the app as it is now: its first showing
+        # needs no restyle either (that was a third of a first visit's cost).
+        self._suspended_with: Hashable = _style_inputs(app)
 
     def _on_screen_suspend(self) -> None:
         self._suspended_with = _style_inputs(self.app)

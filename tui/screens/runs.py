@@ -166,13 +166,16 @@ be compared or reported on); open it to see what is there, or delete it.
         self.rebuild()
 
     def on_screen_resume(self) -> None:
-        # Other screens may have written runs since this one was last shown.
-        self.refresh_runs()
+        # Other screens may have written runs since this one was last shown; rebuilding an
+        # unchanged table would only cost the key that showed it.
+        records = list_runs(self.runs_dir)
+        if records != self.records or not self.table.columns:  # (no columns: never built)
+            self.refresh_runs(records)
 
     # ---- the table ---------------------------------------------------------------------
 
-    def refresh_runs(self) -> None:
-        self.records = list_runs(self.runs_dir)
+    def refresh_runs(self, records: list[RunRecord] | None = None) -> None:
+        self.records = list_runs(self.runs_dir) if records is None else records
         self.progress = {}
         ids = {r.run_id for r in self.records}
         self.marked = [m for m in self.marked if m in ids]
