@@ -107,7 +107,7 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         Batch events arrive up to ten times a second per model; drawing each one cost the
         app (and so the training, on two cores) more than the bars are worth.
         """
-        if not self._pending_batches or self.app.screen is not self:
+        if not self._pending_batches or not self.is_current:
             return
         for event in self._pending_batches.values():
             self.model_progress(event.model).batch_progress(

@@ -156,7 +156,7 @@ be compared or reported on); open it to see what is there, or delete it.
 
     def _refresh_live(self) -> None:
         """Re-read the running runs (only those: there may be hundreds of finished ones)."""
-        if self.app.screen is not self:
+        if not self.is_current:  # (also False while the app shuts down: no screen then)
             return
         live = [r for r in self.records if r.status == "running"]
         if not live:
