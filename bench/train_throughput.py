@@ -19,6 +19,7 @@ spread); returns the results as a dict.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from typing import Any, Callable
@@ -135,6 +136,7 @@ def run(epochs: int = 4, eager_epochs: int = 2, batch_size: int = 64, data: Data
         print("(the original eager loop is left out: --eager-epochs 0)", flush=True)
         trainers = tuple(t for t in trainers if t != "eager")
     data = data or load_fashion_mnist()
+    load_before = os.getloadavg()[0]
     benches = {
         "fit": lambda c: plain_fit(data, c, epochs),
         "keras": lambda c: app_trainer("keras", train_keras, data, c, epochs),
@@ -167,8 +169,10 @@ def run(epochs: int = 4, eager_epochs: int = 2, batch_size: int = 64, data: Data
             "test_accuracy": statistics.mean(accuracies), "test_accuracies": accuracies,
             "steps_per_execution": [r.get("steps_per_execution") for r in runs[key]],
         })
+    # Another process busy on the machine skews the ratios (plain fit loses the most): say so.
+    load = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
     return {"batch_size": batch_size, "epochs": epochs, "eager_epochs": eager_epochs, "seeds": list(seeds),
-            "keras_steps_per_execution": steps_per_execution, "results": results}
+            "keras_steps_per_execution": steps_per_execution, "load_average_1min": load, "results": results}
 
 
 def table(report: dict[str, Any]) -> str:
@@ -186,6 +190,11 @@ def table(report: dict[str, Any]) -> str:
             f"{min(ratios):.2f}–{max(ratios):.2f}× | {r['test_accuracy']:.4f} | "
             f"{100 * (r['test_accuracy'] - base_accuracy):+.2f} | {_steps_per_call(r)} |"
         )
+    load = report.get("load_average_1min")
+    if load:
+        lines += ["", f"Load average (1 min) {load['before']:.2f} before, {load['after']:.2f} after "
+                      f"({os.cpu_count()} CPUs); epochs (s): "
+                      + "; ".join(f"{r['name']} {r['epoch_seconds']}" for r in report["results"])]
     return "\n".join(lines)
 
 
