@@ -40,11 +40,16 @@ class WorkbenchScreen(Screen[ResultType]):
         self._suspended_with = _style_inputs(self.app)
 
     @property
+    def styles_current(self) -> bool:
+        """Styled (at mount, or when last shown) for the app as it is now."""
+        return self._suspended_with == _style_inputs(self.app)
+
+    @property
     def ready_to_show(self) -> bool:
-        """Built, and shown before with the styles the app has now: nothing to hide while it paints."""
-        return self.is_mounted and self._suspended_with == _style_inputs(self.app)
+        """Built and styled for the app as it is now: nothing to hide while it paints."""
+        return self.is_mounted and self.styles_current
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        if event.refresh_styles and self._suspended_with == _style_inputs(self.app):
+        if event.refresh_styles and self.styles_current:
             event.prevent_default()  # Screen's own handler would restyle every widget
             super()._on_screen_resume(events.ScreenResume(refresh_styles=False))
