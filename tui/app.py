@@ -166,10 +166,8 @@ class FmnistApp(App[None]):
     def switch_mode(self, mode: str):
         # Textual holds back painting for 50 ms on every switch (delay_update) in case the new
         # screen is still being built or restyled; one built and styled before is ready at once.
-        try:
-            self._screen_ready = getattr(self.get_screen_stack(mode)[-1], "ready_to_show", False)
-        except (KeyError, IndexError):  # never opened
-            self._screen_ready = False
+        stack = self.opened_stacks().get(mode)
+        self._screen_ready = bool(stack) and getattr(stack[-1], "ready_to_show", False)
         try:
             return super().switch_mode(mode)
         finally:
@@ -179,14 +177,19 @@ class FmnistApp(App[None]):
         if not self._screen_ready:
             super().delay_update(delay)
 
-    def unopened_modes(self) -> list[str]:
-        unopened = []
+    def opened_stacks(self) -> dict[str, list[Any]]:
+        """The screen stack of every mode opened so far (shown, or premounted)."""
+        stacks = {}
         for mode in self.MODES:
             try:
-                self.get_screen_stack(mode)
-            except KeyError:
-                unopened.append(mode)
-        return unopened
+                stacks[mode] = self.get_screen_stack(mode)
+            except KeyError:  # that mode was never opened
+                continue
+        return stacks
+
+    def unopened_modes(self) -> list[str]:
+        opened = self.opened_stacks()
+        return [mode for mode in self.MODES if mode not in opened]
 
     async def _premount_next_screen(self) -> None:
         """Mount one task screen that was never opened, unseen, then come back for the next.
@@ -249,13 +252,7 @@ class FmnistApp(App[None]):
     @property
     def active_screens(self) -> list[Any]:
         """Task screens with a run in progress."""
-        screens = []
-        for mode in self.MODES:
-            try:
-                screens.extend(self.get_screen_stack(mode))
-            except KeyError:  # that mode was never opened
-                continue
-        return [s for s in screens if getattr(s, "running", False)]
+        return [s for stack in self.opened_stacks().values() for s in stack if getattr(s, "running", False)]
 
     def action_request_quit(self) -> None:
         active = self.active_screens
