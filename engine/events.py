@@ -81,6 +81,20 @@ class EpochEnded(Event):
 
 
 @dataclass(frozen=True)
+class ClassesScored(Event):
+    """A model's test-set figures per class at the end of an epoch (see `class_figures`).
+
+    `confusion_matrix` counts (true class, predicted class), rows true; `per_class` holds
+    one mapping per class: class, name, precision, recall, f1, support.
+    """
+
+    model: str
+    epoch: int
+    confusion_matrix: tuple[tuple[int, ...], ...]
+    per_class: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class ModelResumed(Event):
     """A resumed run restored a model at the end of its last completed epoch.
 
