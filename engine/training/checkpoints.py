@@ -29,6 +29,7 @@ class ModelCheckpoint:
     """The saved state of one model of a run (a no-op without a run directory)."""
 
     def __init__(self, run_dir: Path | None, model: str) -> None:
+        self.run_dir = None if run_dir is None else Path(run_dir)  # where the model's other files go too
         self.path = Path(run_dir) / CHECKPOINT_DIR / f"{model}.npz" if run_dir is not None else None
         self.variables: list[Any] = []
 

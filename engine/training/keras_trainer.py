@@ -21,7 +21,8 @@ from ..errors import ConfigError
 from ..runner import Cancelled, CancelToken
 from .config import TrainConfig
 from .distribute import make_strategy
-from .network import EVAL_BATCH_SIZE, build_keras_model
+from .evaluation import TestPredictions, test_set_evaluator
+from .network import build_keras_model
 from .reporting import ModelReporter
 
 
@@ -121,8 +122,11 @@ def measure_steps_per_execution(model, batches, variables: Sequence[Any], token:
     return min(next_chunk_size(PROBE_STEPS, fastest), steps_per_epoch), probe
 
 
-def make_bridge_callback(reporter: ModelReporter, token: CancelToken, executions: Executions | None = None):
-    """A Keras callback that forwards progress to `reporter` and stops on cancel."""
+def make_bridge_callback(reporter: ModelReporter, token: CancelToken, evaluate: Callable[[], TestPredictions],
+                         executions: Executions | None = None):
+    """A Keras callback that forwards progress to `reporter`, evaluates the test set at the end
+    of every epoch (`evaluate`, in place of `fit`'s validation: it also gives the per-class
+    figures) and stops on cancel."""
     import keras
 
     class ProgressBridge(keras.callbacks.Callback):
@@ -148,10 +152,6 @@ def make_bridge_callback(reporter: ModelReporter, token: CancelToken, executions
             if executions is not None:
                 self.model.train_function = executions.function_for(batch)
 
-        def on_test_batch_begin(self, batch, logs=None):
-            if token.cancelled:
-                raise Cancelled()
-
         def on_train_batch_end(self, batch, logs=None):
             # `batch` is the last step of the call's stride, which may reach past the epoch's end
             step = min(batch + 1, reporter.steps)
@@ -161,14 +161,9 @@ def make_bridge_callback(reporter: ModelReporter, token: CancelToken, executions
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
-            reporter.epoch_ended(
-                {
-                    "loss": logs["loss"],
-                    "accuracy": logs["accuracy"],
-                    "test_loss": logs["val_loss"],
-                    "test_accuracy": logs["val_accuracy"],
-                }
-            )
+            if token.cancelled:
+                raise Cancelled()
+            reporter.epoch_ended({"loss": logs["loss"], "accuracy": logs["accuracy"]}, evaluate())
 
     return ProgressBridge()
 
@@ -234,6 +229,7 @@ def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, tok
     else:
         steps = int(config.steps_per_execution)
     executions = Executions(model, steps, reporter.steps, one_step)
+    evaluate = test_set_evaluator(lambda images: model(images, training=False), data.x_test, data.y_test)
     reporter.set_steps_per_execution(steps, auto)
     model.fit(
         batches,
@@ -241,9 +237,7 @@ def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, tok
         initial_epoch=first_epoch,
         shuffle=False,  # each epoch is already in its own order (epoch_batches)
         steps_per_epoch=reporter.steps,
-        validation_data=(data.x_test, data.y_test),
-        validation_batch_size=EVAL_BATCH_SIZE,
-        callbacks=[make_bridge_callback(reporter, token, executions)],
+        callbacks=[make_bridge_callback(reporter, token, evaluate, executions)],
         verbose=0,
     )
     return model

@@ -29,7 +29,8 @@ from ..data import Dataset
 from ..runner import Cancelled, CancelToken
 from .config import TrainConfig
 from .distribute import make_strategy
-from .network import CLASSES, EVAL_BATCH_SIZE, INPUT_FEATURES
+from .evaluation import test_set_evaluator
+from .network import CLASSES, INPUT_FEATURES
 from .reporting import ModelReporter
 
 CHUNK_SECONDS = 0.1  # target wall time of one call to the compiled training loop
@@ -42,7 +43,7 @@ class DenseClassifier:
     def __init__(self, hidden_units: int, dropout: float, seed: int | None, rng_alg: str = "threefry") -> None:
         tf = tensorflow()
         self.dropout = dropout
-        self.rng_alg = rng_alg  # of the dropout masks (see train_lowlevel)
+        self.rng_alg = rng_alg  # of the dropout masks (see LowLevelTraining)
         self.w1 = tf.Variable(_glorot_uniform(INPUT_FEATURES, hidden_units, seed), name="w1")
         self.b1 = tf.Variable(tf.zeros([hidden_units]), name="b1")
         self.w2 = tf.Variable(_glorot_uniform(hidden_units, CLASSES, None if seed is None else seed + 1), name="w2")
@@ -88,114 +89,121 @@ def next_chunk_size(steps: int, seconds: float, target: float = CHUNK_SECONDS) -
     return max(1, min(MAX_STEPS_PER_CALL, round(steps * target / seconds)))
 
 
-def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken,
-                   seed: int | None = None) -> DenseClassifier:
-    """Train from the model's last checkpoint (if any) to `config.epochs`; returns the model."""
-    tf = tensorflow()
-    seed = config.seed if seed is None else seed
-    seed = 0 if seed is None else seed
-    strategy = make_strategy(config.strategy)
-    with strategy.scope():
-        # On the device once, instead of copying every batch from host memory.
-        images = tf.Variable(data.x_train, trainable=False, name="train_images")
-        labels = tf.Variable(data.y_train.astype("int32"), trainable=False, name="train_labels")
-        # ThreeFry under XLA (one device): on a CPU, 45 µs a mask against 3.5 ms for the default
-        # algorithm (2,000 masks of 64×512, 2-core AVX2 machine). Without XLA (several
-        # replicas) only Philox has a kernel.
-        rng_alg = "threefry" if strategy.num_replicas_in_sync == 1 else "philox"
-        model = DenseClassifier(config.hidden_units, config.dropout, seed, rng_alg)
-        optimizer = tf.optimizers.Adam(learning_rate=config.learning_rate)
-        optimizer.build(model.variables)  # its slots now, not lazily inside the compiled step
-        train_loss, test_loss = tf.metrics.Mean(), tf.metrics.Mean()
-        train_accuracy = tf.metrics.SparseCategoricalAccuracy()
-        test_accuracy = tf.metrics.SparseCategoricalAccuracy()
-    reporter.checkpoint.track([*model.variables, *optimizer.variables])
-    first_epoch = reporter.restore()
-    # Per-example losses from the logits (the stable form of softmax + cross-entropy),
-    # averaged over the global batch below.
-    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
+class LowLevelTraining:
+    """The model, its optimizer and the compiled training calls of one low-level training."""
 
-    samples = len(data.x_train)
-    test_ds = tf.data.Dataset.from_tensor_slices((data.x_test, data.y_test.astype("int32"))).batch(EVAL_BATCH_SIZE)
-    test_ds = strategy.experimental_distribute_dataset(test_ds)
-    seed_tensor = tf.constant(seed, tf.int64)
+    def __init__(self, data: Dataset, config: TrainConfig, seed: int) -> None:
+        tf = tensorflow()
+        self.config = config
+        self.seed = seed
+        self.strategy = strategy = make_strategy(config.strategy)
+        self.samples = len(data.x_train)
+        self.steps_per_epoch = math.ceil(self.samples / config.batch_size)
+        with strategy.scope():
+            # On the device once, instead of copying every batch from host memory.
+            images = tf.Variable(data.x_train, trainable=False, name="train_images")
+            labels = tf.Variable(data.y_train.astype("int32"), trainable=False, name="train_labels")
+            # ThreeFry under XLA (one device): on a CPU, 45 µs a mask against 3.5 ms for the default
+            # algorithm (2,000 masks of 64×512, 2-core AVX2 machine). Without XLA (several
+            # replicas) only Philox has a kernel.
+            rng_alg = "threefry" if strategy.num_replicas_in_sync == 1 else "philox"
+            self.model = DenseClassifier(config.hidden_units, config.dropout, seed, rng_alg)
+            self.optimizer = tf.optimizers.Adam(learning_rate=config.learning_rate)
+            self.optimizer.build(self.model.variables)  # its slots now, not lazily inside the compiled step
+            self.train_loss = tf.metrics.Mean()
+            self.train_accuracy = tf.metrics.SparseCategoricalAccuracy()
+        self.train_steps = self._compile_training(images, labels)
+        self.evaluate = test_set_evaluator(self.model, data.x_test, data.y_test)
 
-    # One device: compile each step with XLA, which fuses the ~80 small ops of a step
-    # (dropout, loss, Adam's updates, metrics) into a few kernels. Several replicas: plain
-    # graph mode, since the step then holds the cross-replica gradient reduction.
-    @tf.function(jit_compile=strategy.num_replicas_in_sync == 1)
-    def train_step(indices, global_step):
-        # `indices` is the global batch; each replica trains on its share of it.
-        replica = tf.distribute.get_replica_context()
-        indices = indices[replica.replica_id_in_sync_group::replica.num_replicas_in_sync]
-        batch_images, batch_labels = tf.gather(images, indices), tf.gather(labels, indices)
-        dropout_seed = tf.stack([seed_tensor + tf.cast(replica.replica_id_in_sync_group, tf.int64), global_step])
-        with tf.GradientTape() as tape:
-            logits = model.logits(batch_images, dropout_seed)
-            per_example = loss_fn(batch_labels, logits)
-            loss = tf.nn.compute_average_loss(per_example)  # ÷ global batch size
-        gradients = tape.gradient(loss, model.variables)
-        optimizer.apply_gradients(zip(gradients, model.variables))
-        train_loss.update_state(per_example)
-        train_accuracy.update_state(batch_labels, logits)
+    @property
+    def variables(self) -> list:
+        """Everything a checkpoint must hold: the model's and the optimizer's variables."""
+        return [*self.model.variables, *self.optimizer.variables]
 
-    def test_step(batch_images, batch_labels):
-        logits = model.logits(batch_images)
-        test_loss.update_state(loss_fn(batch_labels, logits))
-        test_accuracy.update_state(batch_labels, logits)
+    def _compile_training(self, images, labels):
+        """`train_steps(order, epoch, first, steps)`: steps `first` … `first + steps - 1` of the
+        epoch, batches sliced from `order` in-graph, each step on every replica."""
+        tf = tensorflow()
+        model, optimizer, strategy, batch_size = self.model, self.optimizer, self.strategy, self.config.batch_size
+        seed_tensor = tf.constant(self.seed, tf.int64)
+        # Per-example losses from the logits (the stable form of softmax + cross-entropy),
+        # averaged over the global batch below.
+        loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
 
-    @tf.function
-    def train_steps(order, epoch, first, steps):
-        """Steps `first` … `first + steps - 1` of the epoch, batches sliced from `order` in-graph."""
-        for step in tf.range(first, first + steps):
-            indices = order[step * config.batch_size:(step + 1) * config.batch_size]
-            global_step = tf.cast(epoch, tf.int64) * 1_000_000 + tf.cast(step, tf.int64)
-            strategy.run(train_step, args=(indices, global_step))
+        # One device: compile each step with XLA, which fuses the ~80 small ops of a step
+        # (dropout, loss, Adam's updates, metrics) into a few kernels. Several replicas: plain
+        # graph mode, since the step then holds the cross-replica gradient reduction.
+        @tf.function(jit_compile=strategy.num_replicas_in_sync == 1)
+        def train_step(indices, global_step):
+            # `indices` is the global batch; each replica trains on its share of it.
+            replica = tf.distribute.get_replica_context()
+            indices = indices[replica.replica_id_in_sync_group::replica.num_replicas_in_sync]
+            batch_images, batch_labels = tf.gather(images, indices), tf.gather(labels, indices)
+            dropout_seed = tf.stack([seed_tensor + tf.cast(replica.replica_id_in_sync_group, tf.int64), global_step])
+            with tf.GradientTape() as tape:
+                logits = model.logits(batch_images, dropout_seed)
+                per_example = loss_fn(batch_labels, logits)
+                loss = tf.nn.compute_average_loss(per_example)  # ÷ global batch size
+            gradients = tape.gradient(loss, model.variables)
+            optimizer.apply_gradients(zip(gradients, model.variables))
+            self.train_loss.update_state(per_example)
+            self.train_accuracy.update_state(batch_labels, logits)
 
-    @tf.function
-    def evaluate(iterator, steps):
-        for _ in tf.range(steps):
-            batch_images, batch_labels = next(iterator)
-            strategy.run(test_step, args=(batch_images, batch_labels))
+        @tf.function
+        def train_steps(order, epoch, first, steps):
+            for step in tf.range(first, first + steps):
+                indices = order[step * batch_size:(step + 1) * batch_size]
+                global_step = tf.cast(epoch, tf.int64) * 1_000_000 + tf.cast(step, tf.int64)
+                strategy.run(train_step, args=(indices, global_step))
 
-    def epoch_order(epoch: int):
+        return train_steps
+
+    def epoch_order(self, epoch: int):
         """The epoch's order of the training samples, from (seed, epoch) alone."""
+        tf = tensorflow()
         return tf.random.experimental.stateless_shuffle(
-            tf.range(samples, dtype=tf.int64), seed=tf.constant([seed, epoch], tf.int64))
+            tf.range(self.samples, dtype=tf.int64), seed=tf.constant([self.seed, epoch], tf.int64))
 
-    steps_per_epoch = math.ceil(samples / config.batch_size)
-    test_steps = math.ceil(len(data.x_test) / EVAL_BATCH_SIZE)
-    chunk = 8  # grows to ~0.1 s worth of steps after the first (tracing) call
-    for epoch in range(first_epoch + 1, config.epochs + 1):
-        for metric in (train_loss, train_accuracy, test_loss, test_accuracy):
-            metric.reset_state()
-        reporter.epoch_started(epoch)
-        order = epoch_order(epoch)
-        done = 0
-        calls = []  # steps of each call not cut short by the epoch's end
-        while done < steps_per_epoch:
+    def train_epoch(self, epoch: int, reporter: ModelReporter, token: CancelToken, chunk: int) -> tuple[int, list[int]]:
+        """One epoch, in calls of about `CHUNK_SECONDS`; returns the next call's size and the
+        steps of each call that the epoch's end did not cut short."""
+        tf = tensorflow()
+        self.train_loss.reset_state()
+        self.train_accuracy.reset_state()
+        order = self.epoch_order(epoch)
+        done, calls = 0, []
+        while done < self.steps_per_epoch:
             if token.cancelled:
                 raise Cancelled()
-            steps = min(chunk, steps_per_epoch - done)
+            steps = min(chunk, self.steps_per_epoch - done)
             if steps == chunk or not calls:
                 calls.append(steps)
             start = time.perf_counter()
-            train_steps(order, tf.constant(epoch), tf.constant(done), tf.constant(steps))
-            loss = float(train_loss.result())  # also waits for the chunk to finish
+            self.train_steps(order, tf.constant(epoch), tf.constant(done), tf.constant(steps))
+            loss = float(self.train_loss.result())  # also waits for the call to finish
             done += steps
             chunk = next_chunk_size(steps, time.perf_counter() - start)
             if reporter.wants_batch_event(done):
-                reporter.batch_done(done, {"loss": loss, "accuracy": float(train_accuracy.result())})
+                reporter.batch_done(done, {"loss": loss, "accuracy": float(self.train_accuracy.result())})
+        return chunk, calls
+
+    def train_figures(self) -> dict[str, float]:
+        return {"loss": float(self.train_loss.result()), "accuracy": float(self.train_accuracy.result())}
+
+
+def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken,
+                   seed: int | None = None) -> DenseClassifier:
+    """Train from the model's last checkpoint (if any) to `config.epochs`; returns the model."""
+    seed = config.seed if seed is None else seed
+    training = LowLevelTraining(data, config, 0 if seed is None else seed)
+    reporter.checkpoint.track(training.variables)
+    first_epoch = reporter.restore()
+    chunk = 8  # grows to ~0.1 s worth of steps after the first (tracing) call
+    for epoch in range(first_epoch + 1, config.epochs + 1):
+        reporter.epoch_started(epoch)
+        chunk, calls = training.train_epoch(epoch, reporter, token, chunk)
         if token.cancelled:
             raise Cancelled()
-        evaluate(iter(test_ds), tf.constant(test_steps))
         reporter.set_steps_per_execution(statistics.median_low(calls), auto=True)
-        reporter.epoch_ended(
-            {
-                "loss": float(train_loss.result()),
-                "accuracy": float(train_accuracy.result()),
-                "test_loss": float(test_loss.result()),
-                "test_accuracy": float(test_accuracy.result()),
-            }
-        )
-    return model
+        reporter.epoch_ended(training.train_figures(), training.evaluate())
+    return training.model

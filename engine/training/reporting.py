@@ -12,9 +12,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..events import BatchProgress, EpochEnded, EpochStarted, Event, ModelResumed, Throttle
+import numpy as np
+
+from ..class_figures import CLASS_NAMES, confusion_matrix, find_mistakes, matrix_lists, per_class, save_mistakes
+from ..events import BatchProgress, ClassesScored, EpochEnded, EpochStarted, Event, ModelResumed, Throttle
 from ..summaries import ResultsWriteError
 from .checkpoints import ModelCheckpoint
+from .evaluation import TestPredictions
 
 BATCH_EVENT_INTERVAL = 0.05  # seconds: at most ~20 progress events per second per model
 
@@ -44,10 +48,41 @@ class TensorBoardWriter:
                 tf.summary.scalar("accuracy", logs[f"{prefix}accuracy"], step=epoch)
             writer.flush()
 
+    def write_confusion(self, epoch: int, matrix: np.ndarray) -> None:
+        """The test set's confusion matrix as an image (shaded by share of its row) and as text."""
+        from .._tf import tensorflow
+
+        tf = tensorflow()
+        with self._writer("test").as_default():
+            tf.summary.image("confusion_matrix", confusion_image(matrix)[np.newaxis], step=epoch)
+            tf.summary.text("confusion_matrix_counts", confusion_text(matrix), step=epoch)
+        self._writer("test").flush()
+
     def close(self) -> None:
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
+
+
+CELL_PIXELS = 16  # side of one matrix cell in the TensorBoard image
+
+
+def confusion_image(matrix: np.ndarray) -> np.ndarray:
+    """An RGB image of a confusion matrix: each cell's blue shade is its share of the row
+    (white: none of the class, dark blue: all of it); rows true, columns predicted."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    white, blue = np.array([255.0, 255.0, 255.0]), np.array([8.0, 48.0, 107.0])
+    cells = white + share[..., np.newaxis] * (blue - white)
+    return np.kron(cells, np.ones((CELL_PIXELS, CELL_PIXELS, 1))).astype(np.uint8)
+
+
+def confusion_text(matrix: np.ndarray) -> str:
+    """The counts as a Markdown table with class names (TensorBoard's text plugin renders it)."""
+    names = [CLASS_NAMES[i] if i < len(CLASS_NAMES) else str(i) for i in range(len(matrix))]
+    lines = ["| true ↓ predicted → | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    lines += [f"| {name} | " + " | ".join(str(int(c)) for c in row) + " |" for name, row in zip(names, matrix)]
+    return "\n".join(lines)
 
 
 class ModelReporter:
@@ -134,20 +169,13 @@ class ModelReporter:
             )
         )
 
-    def epoch_ended(self, logs: Mapping[str, float]) -> dict[str, float]:
+    def epoch_ended(self, logs: Mapping[str, float], test: TestPredictions | None = None) -> dict[str, float]:
+        """Record the epoch; with the test set's predictions, its test figures come from them
+        and so do its per-class figures (`ClassesScored`, after `EpochEnded`)."""
         seconds = self._clock() - self._epoch_start
-        row = {
-            "epoch": self._epoch,
-            "loss": float(logs["loss"]),
-            "accuracy": float(logs["accuracy"]),
-            "test_loss": float(logs["test_loss"]),
-            "test_accuracy": float(logs["test_accuracy"]),
-            "seconds": seconds,
-            # Seconds per training sample seen this epoch (the original multiplied by 100/6).
-            "seconds_per_sample": seconds / self.samples,
-        }
-        if self._execution is not None:
-            row["steps_per_execution"], row["steps_per_execution_auto"] = self._execution
+        if test is not None:
+            logs = {**logs, "test_loss": test.loss, "test_accuracy": test.accuracy}
+        row = self._epoch_row(logs, seconds)
         # The state first: a kill between the two leaves a checkpoint one epoch ahead of the
         # summary, and the checkpoint carries that epoch's row. If the state cannot be saved
         # (a full disk), the epoch is still recorded, then the run stops.
@@ -161,11 +189,50 @@ class ModelReporter:
         if self._tensorboard is not None:
             self._tensorboard.write_epoch(self._epoch, row)
         self._emit(EpochEnded(model=self.model, epoch=self._epoch, epochs=self.epochs, logs=dict(row)))
+        if test is not None and unsaved is None:
+            unsaved = self._score_classes(test)
         if self._on_epoch is not None:
             self._on_epoch()
         if unsaved is not None:
             raise unsaved
         return row
+
+    def _epoch_row(self, logs: Mapping[str, float], seconds: float) -> dict[str, Any]:
+        row = {
+            "epoch": self._epoch,
+            "loss": float(logs["loss"]),
+            "accuracy": float(logs["accuracy"]),
+            "test_loss": float(logs["test_loss"]),
+            "test_accuracy": float(logs["test_accuracy"]),
+            "seconds": seconds,
+            # Seconds per training sample seen this epoch (the original multiplied by 100/6).
+            "seconds_per_sample": seconds / self.samples,
+        }
+        if self._execution is not None:
+            row["steps_per_execution"], row["steps_per_execution_auto"] = self._execution
+        return row
+
+    def _score_classes(self, test: TestPredictions) -> ResultsWriteError | None:
+        """The epoch's confusion matrix and per-class scores: in the record, TensorBoard and a
+        `ClassesScored` event; its mistakes in the run directory (written before the event,
+        so a screen that hears of them can read them)."""
+        matrix = confusion_matrix(test.labels, test.predicted)
+        scores = per_class(matrix)
+        self._record["confusion_matrix"] = matrix_lists(matrix)
+        self._record["per_class"] = scores
+        if self._tensorboard is not None:
+            self._tensorboard.write_confusion(self._epoch, matrix)
+        unsaved = None
+        if self.checkpoint.run_dir is not None:
+            mistakes = find_mistakes(self.model, self._epoch, test.labels, test.predicted, test.confidence, test.images)
+            try:
+                save_mistakes(self.checkpoint.run_dir, mistakes)
+            except ResultsWriteError as exc:
+                unsaved = exc
+        self._emit(ClassesScored(model=self.model, epoch=self._epoch,
+                                 confusion_matrix=tuple(tuple(row) for row in matrix_lists(matrix)),
+                                 per_class=tuple(scores)))
+        return unsaved
 
     def close(self, status: str) -> None:
         self._record["status"] = status

@@ -40,6 +40,9 @@ def sample(cls: type) -> Event:
         "result": {"status": "completed", "epochs": [{"epoch": 1, "loss": 0.5}]},
         "rows": ({"epoch": 1, "loss": 0.5, "seconds": 1.0, "seconds_per_sample": 1e-5},),
         "summary": {"status": "failed", "models": {"keras": {"epochs": []}}, "x": (1, 2)},
+        "confusion_matrix": ((95, 5), (12, 88)),
+        "per_class": ({"class": 0, "name": "T-shirt/top", "precision": 0.8879, "recall": 0.95, "f1": 0.9179,
+                       "support": 100},),
         "summary_path": Path("/runs/x/summary.md"), "error": "boom", "hint": "do this", "field": "epochs",
     }
     fields = [f.name for f in dataclasses.fields(cls) if f.init and f.name != "at"]
