@@ -43,7 +43,6 @@ class CalculusScreen(TaskScreen):
 
     VALIDATE_IN_THREAD = True  # the first check imports SymPy (about a second)
     INVALID_TITLE = "Invalid input"
-    FORM_TITLE: ClassVar[str] = ""
     INTRO: ClassVar[str] = ""  # markup shown before the first run
     # from render/: the sections of a result (its summary, and the result for drawings), its headline
     SECTIONS: ClassVar[Callable[[Mapping[str, Any], Any], list[Section]]]
@@ -72,7 +71,7 @@ class CalculusScreen(TaskScreen):
         yield Header()
         with Horizontal(classes="calc"):
             with VerticalScroll(classes="task-form calc-form"):
-                yield Static(f"[b]{self.FORM_TITLE}[/b]", classes="form-title")
+                yield Static(f"[b]{self.TASK_TITLE}[/b]", classes="form-title")
                 yield from self.form_fields()
                 with Horizontal(classes="form-buttons"):
                     yield Button("Start (s)", id="start", variant="success", compact=True)
@@ -182,7 +181,7 @@ class CalculusScreen(TaskScreen):
         if isinstance(event, RunFinished):  # the result is on screen: only a mismatch is news
             if not event.summary.get("match", False):
                 self.notify("The numeric result disagrees with the exact one.", severity="warning",
-                            title=self.FORM_TITLE)
+                            title=self.TASK_TITLE)
         elif isinstance(event, RunFailed) and event.field is not None:
             self.notify(event.error, severity="error", title=self.INVALID_TITLE, markup=False)
         else:

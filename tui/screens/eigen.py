@@ -38,7 +38,6 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     CONFIG = EigenConfig
     RUN_GROUP = "eigen"
     TASK = "eigen"
-    FORM_TITLE = "Eigen"
     TASK_TITLE = "Eigen"
     SECTIONS, HEADLINE = eigen_sections, eigen_headline
     INTRO = """\

@@ -39,7 +39,6 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
     CONFIG = JacobianConfig
     RUN_GROUP = "jacobian"
     TASK = "jacobian"
-    FORM_TITLE = "Jacobian"
     TASK_TITLE = "Jacobian"
     SECTIONS, HEADLINE = jacobian_sections, jacobian_headline
     INTRO = """\

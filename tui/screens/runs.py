@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
 from rich.markup import escape
 from rich.text import Text
@@ -359,20 +360,31 @@ be compared or reported on); open it to see what is there, or delete it.
         self.notify(f"Cancelling run {record.run_id}…", title="Runs", timeout=3)
 
     def action_mark(self) -> None:
+        def refusal(record: RunRecord) -> str | None:
+            if record.is_training:
+                return None
+            why = f"it is damaged ({record.damaged})" if not record.usable else f"it is a {record.task} run"
+            return f"Only training runs can be compared; {why}."
+
+        self._toggle_selected(self.marked, refusal, "Mark", keep=2)
+
+    def _toggle_selected(self, chosen: list[str], refusal: Callable[[RunRecord], str | None], title: str,
+                         keep: int | None = None) -> None:
+        """Add the selected run to `chosen` (the oldest leaves beyond `keep`), or take it out;
+        a run `refusal` gives a reason for is not added, and the user is told why."""
         record = self.selected
         if record is None:
             return
-        if record.run_id in self.marked:
-            self.marked.remove(record.run_id)
-        elif not record.is_training:
-            why = f"it is damaged ({record.damaged})" if not record.usable else f"it is a {record.task} run"
+        if record.run_id in chosen:
+            chosen.remove(record.run_id)
+        elif (reason := refusal(record)) is not None:
             # markup off: the reason quotes the file, which may hold "[/…]"
-            self.notify(f"Only training runs can be compared; {why}.", severity="warning", title="Mark", markup=False)
+            self.notify(reason, severity="warning", title=title, markup=False)
             return
         else:
-            if len(self.marked) == 2:
-                self.marked.pop(0)
-            self.marked.append(record.run_id)
+            if keep is not None and len(chosen) == keep:
+                chosen.pop(0)
+            chosen.append(record.run_id)
         self.rebuild()
 
     def action_compare(self) -> None:
@@ -393,18 +405,13 @@ be compared or reported on); open it to see what is there, or delete it.
         self.app.push_screen(RunCompareScreen(a, b, comparison))
 
     def action_toggle_report(self) -> None:
-        record = self.selected
-        if record is None:
-            return
-        if record.run_id in self.for_report:
-            self.for_report.remove(record.run_id)
-        elif not record.usable or record.task not in REPORTABLE:
+        def refusal(record: RunRecord) -> str | None:
+            if record.usable and record.task in REPORTABLE:
+                return None
             why = f"it is damaged ({record.damaged})" if not record.usable else f"it is a {record.task}"
-            self.notify(f"This run cannot go into a report: {why}.", severity="warning", title="Report", markup=False)
-            return
-        else:
-            self.for_report.append(record.run_id)
-        self.rebuild()
+            return f"This run cannot go into a report: {why}."
+
+        self._toggle_selected(self.for_report, refusal, "Report")
 
     def report_records(self) -> list[RunRecord]:
         """The selected runs, or else the newest completed (and not damaged) run of each task."""
