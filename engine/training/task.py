@@ -96,6 +96,7 @@ class TrainTask(Task):
             ctx.checkpoint()
 
     def _train_model(self, ctx: RunContext, data: Dataset, name: str, record: dict[str, Any], seed: int) -> None:
+        from ..system_monitor import ResourceRecorder
         from .checkpoints import ModelCheckpoint
         from .keras_trainer import save_keras_model, train_keras
         from .lowlevel_trainer import train_lowlevel
@@ -106,12 +107,21 @@ class TrainTask(Task):
         if "tensorboard_logdir" in ctx.summary:
             tensorboard = TensorBoardWriter(Path(ctx.summary["tensorboard_logdir"]) / name)
         checkpoint = ModelCheckpoint(ctx.run_dir, name)
+        # This process's memory, CPU and GPU while the model trains (a resumed model's earlier
+        # attempt included); written with every epoch's checkpoint and at the end, however it ends.
+        resources = ResourceRecorder(previous=record.get("resources"))
+
+        def epoch_done() -> None:
+            record["resources"] = resources.summary()
+            ctx.checkpoint()
+
         reporter = ModelReporter(
             name, self.config.epochs, steps_per_epoch(samples, self.config.batch_size), samples, ctx.emit, record,
-            tensorboard, on_epoch=ctx.checkpoint, checkpoint=checkpoint,
+            tensorboard, on_epoch=epoch_done, checkpoint=checkpoint,
         )
         status = "failed"
         try:
+            resources.start()
             seed_everything(seed)
             ctx.emit(Log(f"Training {name}…"))
             model = trainers[name](data, self.config, reporter, ctx.token, seed=seed)
@@ -125,4 +135,5 @@ class TrainTask(Task):
             status = "cancelled"
             raise
         finally:
+            record["resources"] = resources.stop()
             reporter.close(status)
