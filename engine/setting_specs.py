@@ -16,7 +16,7 @@ from importlib import import_module
 from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 from .errors import ConfigError
-from .validators import Bounded, OrNone, Parser, optional_text, text, tolerance
+from .validators import Bounded, OrNone, Parser, optional_text, text, tolerance, yes_or_no
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,9 @@ _GENERAL = (
     Setting("general", "logs", "logs", "TensorBoard and diagnostic logs (default ./logs)", metavar="DIR"),
     Setting("general", "data_dir", None, "directory with the four Fashion-MNIST .gz files", label="Data",
             parse=optional_text, metavar="DIR", env="FMNIST_DATA"),
+    Setting("general", "notify", "on", "when a run ends, ring the terminal bell and send a desktop notification "
+            "(OSC 9 and OSC 777): on or off (default {default})", label="Notifications", parse=yes_or_no,
+            metavar="on|off", tooltip="Bell and desktop notification when a run ends."),
 )
 
 _TRAIN = (

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fmnist-tui {_version()}")
     _add_general_options(parser, argparse.SUPPRESS)
-    parser.set_defaults(out=None, data_dir=None, logs=None)
+    parser.set_defaults(out=None, data_dir=None, logs=None, notify=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "config", help="print the effective settings and where each value comes from",
@@ -97,11 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_general_options(parser: argparse.ArgumentParser, default, data_dir: bool = True) -> None:
+def _add_general_options(parser: argparse.ArgumentParser, default, data_dir: bool = True, notify: bool = True) -> None:
+    """The [general] settings' options; `data_dir` and `notify` only where they matter (commands
+    that load the data, commands that follow a run to its end)."""
     from fmnist_tui.engine.setting_specs import section_settings
 
+    wanted = {"data_dir": data_dir, "notify": notify}
     for setting in section_settings("general"):
-        if setting.key != "data_dir" or data_dir:
+        if wanted.get(setting.key, True):
             parser.add_argument(setting.flag, default=default, metavar=setting.metavar, help=setting.cli_help)
 
 
@@ -127,6 +130,14 @@ def resolve_settings(args: argparse.Namespace, module=None):
             setattr(args, option_dest(item.setting), item.value)
     args.settings = resolved
     return resolved, config
+
+
+def notify_setting(args: argparse.Namespace) -> bool:
+    """`general.notify` as `resolve_settings` layered it into `args`: whether a run's ending
+    rings the bell and sends a desktop notification. A bad value raises ConfigError("notify")."""
+    from fmnist_tui.engine.setting_specs import setting_named
+
+    return setting_named("general.notify").value(getattr(args, "notify", None))
 
 
 def unknown_variable_warnings() -> list[str]:
@@ -206,7 +217,7 @@ def run_task(args: argparse.Namespace) -> int:
     from fmnist_tui.engine.errors import ConfigError, FmnistError
     from fmnist_tui.engine.runner import check_output_dir
 
-    from .headless import EXIT_FAILED, EXIT_USAGE, run_headless
+    from .headless import EXIT_FAILED, EXIT_USAGE, NOTIFY_ENDINGS, run_headless
 
     module = args.command_module
     error_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -217,8 +228,9 @@ def run_task(args: argparse.Namespace) -> int:
     try:
         task = module.build_task(args)
         runs_dir = check_output_dir(Path(args.out))
+        NOTIFY_ENDINGS.set(notify_setting(args))
     except ConfigError as exc:
-        where = _where_set(exc.field, [*module.SETTING_SECTIONS, "general"], resolved)
+        where = where_set(exc.field, [*module.SETTING_SECTIONS, "general"], resolved)
         error_console.print(f"fmnist-tui run {module.NAME}: error: {where}: {exc}", markup=False)
         return EXIT_USAGE
     except FmnistError as exc:
@@ -242,7 +254,7 @@ def run_task(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
-def _where_set(field: str, sections: list[str], resolved) -> str:
+def where_set(field: str, sections: list[str], resolved) -> str:
     """Where a refused value came from: "--epochs", or "env FMNIST_TRAIN_EPOCHS (--epochs)"."""
     items = [resolved[f"{s}.{field}"] for s in sections if f"{s}.{field}" in resolved]
     # `run all --tolerance`: of two sections' tolerances, the one the user set is the suspect
@@ -269,15 +281,22 @@ def run_app(args: argparse.Namespace) -> int:
     # Its default of 100 ms is felt on every Esc; 50 ms, as Neovim uses, still keeps a
     # terminal's arrow and function keys whole. Set ESCDELAY (ms) to change it.
     os.environ.setdefault("ESCDELAY", str(ESCAPE_DELAY_MS))
+    error_console = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         general, config = resolve_settings(args)
     except ConfigError as exc:
-        return _fail_on_config_file(exc, Console(stderr=True, highlight=False, soft_wrap=True))
+        return _fail_on_config_file(exc, error_console)
+    try:
+        notify = notify_setting(args)
+    except ConfigError as exc:
+        error_console.print(f"fmnist-tui: error: {where_set('notify', ['general'], general)}: {exc}", markup=False)
+        return 2
     from .app import make_app
 
     # the forms start from the user's environment and config file (else their own defaults)
     resolved = resolve(sections(), config=config)
     defaults = {name: item.value for name, item in resolved.items() if item.origin != "default"}
+    defaults["general.notify"] = notify  # parsed, and a flag's value too (the screens ring endings)
     app = make_app(runs_dir=Path(args.out), data_dir=args.data_dir, logs_dir=Path(args.logs), defaults=defaults,
                    warnings=unknown_variable_warnings(), premount_screens=True)
     with native_stderr_to(Path(args.logs) / "fmnist-tui.log"):

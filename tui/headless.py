@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from fmnist_tui.engine.runner import Task
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+# Whether a run followed to its end rings the bell and sends a desktop notification (the
+# setting general.notify, which the command line sets once for every run it follows).
+NOTIFY_ENDINGS: ContextVar[bool] = ContextVar("notify_endings", default=True)
 
 
 class HeadlessRenderer(EventDispatch):
@@ -108,7 +113,8 @@ SIGNAL_EXIT = {signal.SIGINT: EXIT_CANCELLED, signal.SIGTERM: 143, signal.SIGHUP
 
 
 def follow_headless(run_dir: Path, renderer: HeadlessRenderer, foreground: bool) -> int:
-    """Render a run's events until it ends.
+    """Render a run's events until it ends, then ring and notify its ending (`tui/notify.py`)
+    on the terminal, when the output is one and `NOTIFY_ENDINGS` is on.
 
     In the foreground (`run`), a signal cancels the run and the command waits for its
     cancelled summary (a second Ctrl-C quits at once; the worker still finishes cancelling).
@@ -143,6 +149,10 @@ def follow_headless(run_dir: Path, renderer: HeadlessRenderer, foreground: bool)
 
     with renderer:
         terminal = asyncio.run(consume())
+    if terminal is not None and is_terminal(terminal) and NOTIFY_ENDINGS.get():
+        from .notify import notify_ending, terminal_writer
+
+        notify_ending(terminal_writer(), terminal)
     special = renderer.exit_code(terminal)
     if special is not None:
         return special

@@ -15,6 +15,8 @@ from fmnist_tui.engine.errors import ConfigError, FmnistError
 
 from .headless import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
+EXPORT_FORMATS = ("csv", "json")  # engine/export.py's FORMATS (not imported for --help)
+
 RUNS_EPILOG = """\
 examples:
   fmnist-tui runs                     every run, newest first, with live status and progress
@@ -23,6 +25,28 @@ examples:
   fmnist-tui cancel 20261129-101500-train     stop it; returns when its summary is written
   fmnist-tui run train --epochs 70 --detach   start in the background
   fmnist-tui run train --resume 20261129-101500-train   continue an interrupted training
+  fmnist-tui runs export 20261129-101500-train --format csv --output epochs.csv
+"""
+
+EXPORT_DESCRIPTION = """\
+Write the per-epoch table of a training run: one row per epoch of every model, with the
+columns model, epoch, loss, accuracy, test_loss, test_accuracy, seconds (the epoch's wall
+time, training and test evaluation) and seconds_per_sample, plus steps_per_execution when
+the run recorded it. CSV has a header line; JSON is an array of one object per row. A
+missing figure is an empty cell (CSV) or null (JSON). A run still going exports the epochs
+it has completed so far.
+"""
+
+EXPORT_EPILOG = """\
+examples:
+  fmnist-tui runs export 20261129-101500-train                       CSV on stdout
+  fmnist-tui runs export 20261129-101500-train --format json | jq '.[-1]'
+  fmnist-tui runs export 20261129-101500-train --output epochs.csv   written atomically
+
+  import pandas as pd; pd.read_csv("epochs.csv").pivot(index="epoch", columns="model", values="test_accuracy")
+
+exit status: 0 written; 1 the file could not be written; 2 no such run, not a training, no
+completed epoch yet, or an --output in a directory that does not exist.
 """
 
 
@@ -30,10 +54,19 @@ def add_run_commands(commands: Any, add_general_options: Callable[..., None]) ->
     runs = commands.add_parser(
         "runs", help="list runs with their live status and progress",
         description="List every run under the runs directory, newest first. A run whose worker "
-        "process has gone without finishing reads 'interrupted'.",
+        "process has gone without finishing reads 'interrupted'. `fmnist-tui runs export RUN_ID` writes "
+        "a training's per-epoch table as CSV or JSON (see `fmnist-tui runs export --help`).",
         epilog=RUNS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     runs.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    export = runs.add_subparsers(dest="runs_action", metavar="ACTION").add_parser(
+        "export", help="write a training run's per-epoch table as CSV or JSON",
+        description=EXPORT_DESCRIPTION, epilog=EXPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("run_id", metavar="RUN_ID")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="csv", help="csv or json (default csv)")
+    export.add_argument("--output", "-o", metavar="FILE", default=None,
+                        help="write to FILE (atomically) instead of stdout")
     attach = commands.add_parser(
         "attach", help="follow a run with the same display as a foreground run (Ctrl-C detaches)",
         description="Follow a run: its progress so far, then live. Ctrl-C stops following; the run "
@@ -47,8 +80,8 @@ def add_run_commands(commands: Any, add_general_options: Callable[..., None]) ->
         epilog=RUNS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cancel.add_argument("run_id", metavar="RUN_ID")
-    for parser in (runs, attach, cancel):
-        add_general_options(parser, argparse.SUPPRESS, data_dir=False)
+    for parser in (runs, export, attach, cancel):
+        add_general_options(parser, argparse.SUPPRESS, data_dir=False, notify=parser is attach)
 
 
 def _consoles() -> tuple[Console, Console]:
@@ -64,17 +97,34 @@ def _runs_dir(args: argparse.Namespace) -> Path:
 
 def run_command(args: argparse.Namespace) -> int:
     console, errors = _consoles()
+    export = getattr(args, "runs_action", None) == "export"
+    name = "runs export" if export else args.command
     try:
         runs_dir = _runs_dir(args)
-        if args.command == "runs":
+        if args.command == "runs" and not export:
             return list_command(runs_dir, args.json, console)
         run_dir = find_run(runs_dir, args.run_id)
+        if export:
+            return export_command(run_dir, args.format, args.output, console)
         if args.command == "attach":
+            _follow_notify_setting(args)
             return attach_command(run_dir, console, errors)
         return cancel_command(run_dir, console)
     except FmnistError as exc:
-        errors.print(f"fmnist-tui {args.command}: error: {exc}", markup=False)
-        return EXIT_USAGE if isinstance(exc, RunNotFound) else EXIT_FAILED
+        errors.print(f"fmnist-tui {name}: error: {exc}", markup=False)
+        return EXIT_USAGE if isinstance(exc, (RunNotFound, ConfigError)) else EXIT_FAILED
+
+
+def _follow_notify_setting(args: argparse.Namespace) -> None:
+    """Ring the ending of the run this command follows only if general.notify says so."""
+    from .cli import notify_setting, where_set
+    from .headless import NOTIFY_ENDINGS
+
+    try:
+        NOTIFY_ENDINGS.set(notify_setting(args))
+    except ConfigError as exc:
+        raise ConfigError("notify", f"{where_set('notify', ['general'], args.settings)}: {exc.message}",
+                          exc.hint) from None
 
 
 class RunNotFound(FmnistError):
@@ -115,6 +165,43 @@ def list_command(runs_dir: Path, as_json: bool, console: Console) -> int:
                       progress, started, run.get("headline") or "", run["run_id"])
     console.print(table)
     return EXIT_OK
+
+
+# ---- export ------------------------------------------------------------------------------
+
+
+def export_command(run_dir: Path, fmt: str, output: str | None, console: Console) -> int:
+    """The run's per-epoch table (engine/export.py) to stdout, or atomically to `output`."""
+    from fmnist_tui.engine.export import epoch_table, format_table
+    from fmnist_tui.engine.launcher import read_summary
+
+    summary = read_summary(run_dir)
+    if summary is None:
+        raise ConfigError("run_id", f"Run {run_dir.name} has no readable summary.json.",
+                          "It may still be starting; see `fmnist-tui runs`.")
+    columns, rows = epoch_table(summary, run_dir.name)
+    text = format_table(columns, rows, fmt)
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    path = _write_export(Path(output).expanduser(), text)
+    console.print(f"Wrote {len(rows)} epoch row(s) of run {run_dir.name} to {path} ({fmt}).")
+    return EXIT_OK
+
+
+def _write_export(path: Path, text: str) -> Path:
+    from fmnist_tui.engine.summaries import ResultsWriteError, atomic_write_text
+
+    if path.is_dir():
+        raise ConfigError("output", f"--output {path} is a directory.", "Name a file, e.g. --output epochs.csv.")
+    if not path.parent.is_dir():
+        raise ConfigError("output", f"--output {path}: the directory {path.parent} does not exist.",
+                          "Create it first, or choose another file.")
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise ResultsWriteError(path, exc) from None
+    return path
 
 
 # ---- attach and cancel ------------------------------------------------------------------

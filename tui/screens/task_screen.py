@@ -10,7 +10,7 @@ Events reach their handlers by `dispatch` (methods marked `@handles(EventClass)`
 the headless renderer). This class handles what every task shares: a run's start (it
 calls `run_started` so the subclass can reset itself), its log lines, and its ending,
 worded by `render.run_endings` as the headless commands word it (a subclass adds to that
-in `run_ended`). A subclass handles its own task's events. The same screen can `attach`
+in `run_ended`), and rung on the terminal (`tui/notify.py`) for a user who looked away. A subclass handles its own task's events. The same screen can `attach`
 to a run that is already going (started by an earlier session of the app, or headless
 with --detach): it replays the journal so far, then follows live.
 """
@@ -34,6 +34,7 @@ from fmnist_tui.engine.events import Event, Log as LogEvent, RunCancelled, RunFa
 from fmnist_tui.engine.setting_specs import SettingsConfig, setting_named
 from fmnist_tui.render.run_endings import FAILURE_TIMEOUT, RunEnding, run_ending, summary_line
 
+from .. import notify as terminal_notify
 from ..event_dispatch import EventDispatch, handles
 from ..widgets.calculus import short_path
 from ..widgets.form import setting_field
@@ -63,6 +64,7 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
         self.run_id: str | None = None
         self.last_summary_path: Path | None = None
         self._cancel_requested = False
+        self._ring_on_ending = True  # False for a run whose ending was already in its journal
 
     # ---- hooks -------------------------------------------------------------------------
 
@@ -120,6 +122,7 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
         ending = run_ending(event, self.run_id, self.TASK_TITLE)
         self.set_status(self.ending_status(event, ending))
         self.notify_ending(event, ending)
+        self.ring_ending(event)
         for line in ending.log_lines:
             self.write_log(line)
         self.run_ended(event, ending)
@@ -137,6 +140,21 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
     def notify_ending(self, event: RunEnd, ending: RunEnding) -> None:
         timeout = FAILURE_TIMEOUT if ending.severity == "error" else None
         self.notify(ending.message, title=ending.title, severity=ending.severity, timeout=timeout, markup=False)
+
+    def ring_ending(self, event: RunEnd) -> None:
+        """The terminal bell and a desktop notification (`tui/notify.py`), for someone who
+        looked away: for a run seen ending, unless the setting general.notify is off."""
+        if self._ring_on_ending and self.notify_setting:
+            terminal_notify.notify_ending(terminal_notify.app_writer(self.app), event)
+
+    @property
+    def notify_setting(self) -> bool:
+        """general.notify, as the command line parsed it (a value that does not parse: on)."""
+        raw = self.app.settings.default("general", "notify", None)
+        try:
+            return setting_named("general.notify").value(raw)
+        except ConfigError:
+            return True
 
     # ---- the form ----------------------------------------------------------------------
 
@@ -217,6 +235,7 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
             self.notify(str(exc), severity="error", title="Cannot save runs", markup=False)
             return
         self._cancel_requested = False
+        self._ring_on_ending = True
         self.run_dir = None
         self.running = True
         self.run_worker(self._launch_and_follow(runs_dir), group=self.RUN_GROUP, exclusive=True, exit_on_error=False)
@@ -228,7 +247,8 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
         self._cancel_requested = False
         self.run_dir = Path(run_dir)
         self.running = True
-        self.run_worker(self._follow(self.run_dir), group=self.RUN_GROUP, exclusive=True, exit_on_error=False)
+        self.run_worker(self._attach_and_follow(self.run_dir), group=self.RUN_GROUP, exclusive=True,
+                        exit_on_error=False)
 
     def action_cancel(self) -> None:
         self.cancel_run()
@@ -277,6 +297,11 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
                 self.running = False
         await self._follow(launched.run_dir)
 
+    async def _attach_and_follow(self, run_dir: Path) -> None:
+        # A run that had ended before we looked gets no bell: its ending is not news.
+        self._ring_on_ending = await asyncio.to_thread(_still_running, run_dir)
+        await self._follow(run_dir)
+
     async def _follow(self, run_dir: Path) -> None:
         from fmnist_tui.engine.follow import follow_run
 
@@ -287,3 +312,11 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
             if self.run_dir == run_dir:  # not when it was replaced by attaching to another run
                 self.running = False
             self.app.run_ended()
+
+
+def _still_running(run_dir: Path) -> bool:
+    from fmnist_tui.engine.launcher import read_summary
+    from fmnist_tui.engine.liveness import live_status
+
+    summary = read_summary(run_dir)
+    return summary is not None and live_status(summary) == "running"
