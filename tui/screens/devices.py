@@ -24,6 +24,7 @@ from fmnist_tui.render.table import RICH_JUSTIFY
 from ..event_dispatch import handles
 from ..widgets.bar_chart import GflopsChart
 from ..widgets.footer import StableFooter
+from ..widgets.system_panel import SystemPanel
 from ..formatting import format_eta
 from .task_screen import TaskScreen
 
@@ -86,6 +87,7 @@ Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
                 panel.border_title = "Devices"
                 yield panel
             yield Static("Ready. Press [b]s[/b] to start timing.", id="devices-status")
+            yield SystemPanel(id="devices-system")
             with Horizontal(id="devices-progress-row"):
                 yield Label("", id="devices-progress-label")
                 yield ProgressBar(total=1, show_eta=False, id="devices-progress")  # not animating while idle
