@@ -104,7 +104,7 @@ def load_config_file(path: Path) -> ConfigFile:
                 keys = ", ".join(s.key for s in setting_specs.section_settings(section))
                 raise ConfigError("config", f"{where}: unknown setting '{key}' in [{section}].",
                                   f"Settings of [{section}] are: {keys}.")
-            if section == "general":
+            if section == "general" and key in _EXAMPLE_PATH:  # the paths (not e.g. notify)
                 _check_general_path(where, key, value)
             if isinstance(value, list):
                 value = ",".join(str(v) for v in value)
@@ -207,7 +207,7 @@ def resolve(
             result[name] = Resolved(setting, config.values[name], f"file {config.path}:{config.lines.get(name, 0)}")
         else:
             result[name] = Resolved(setting, setting.default, "default")
-        if setting.section == "general":
+        if setting.section == "general" and setting.key in _EMPTY_HINT:  # the paths
             _check_not_blank(result[name])
     return result
 

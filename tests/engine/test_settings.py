@@ -210,3 +210,12 @@ def test_warnings_come_in_a_stable_order():
 
     warnings = unknown_environment_variables({"FMNIST_TRAIN_LR": "1", "FMNIST_EPOCH": "2"})
     assert [w.split(" ")[0] for w in warnings] == ["FMNIST_EPOCH", "FMNIST_TRAIN_LR"]
+
+
+def test_a_general_setting_that_is_not_a_path_is_read_as_its_own_type(tmp_path):
+    # notify is a yes/no under [general]: not checked as a path, and a bad value is its own error
+    config = load_config_file(write(tmp_path / "fmnist-tui.toml", "[general]\nnotify = false\n"))
+    resolved = resolve(["general"], config=config, environ={})
+    assert values_of(resolved, "general")["notify"] is False
+    blank = resolve(["general"], flags={"general.notify": ""}, environ={}, flag_names={"general.notify": "--notify"})
+    assert values_of(blank, "general")["notify"] == ""  # refused where it is parsed, with the flag's message
