@@ -95,7 +95,12 @@ MODEL = Obj({
        for key in ("test_accuracy", "test_loss", "train_accuracy", "train_loss", "best_test_accuracy")},
     **_numbers("seconds_total", "seconds_per_epoch", "seconds_per_sample", "samples_per_second"),
     **_optional(best_epoch="integer", epochs_completed="integer",
-                steps_per_execution=Obj(_optional(steps="integer", auto="boolean"))),
+                steps_per_execution=Obj(_optional(steps="integer", auto="boolean")),
+                resources=Obj(_optional(peak_rss_bytes="integer", mean_cpu_percent="number",
+                                        peak_gpu_memory_bytes="integer", samples="integer")),
+                confusion_matrix=ListOf(ListOf("integer")),
+                per_class=ListOf(Obj(_optional(**{"class": "integer"}, name="string", precision="number",
+                                               recall="number", f1="number", support="integer")))),
 })
 TRAIN = {
     "models": Field(MapOf(MODEL)),

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from fmnist_tui.engine.calculus.tasks import render_eigen_markdown, render_jacobian_markdown
 from fmnist_tui.engine.devices import render_markdown as render_devices_markdown
+from fmnist_tui.engine.class_figures import CLASS_NAMES
 from fmnist_tui.engine.history import HistoryError, compare_training_runs, read_run, run_headline
 from fmnist_tui.engine.report import SECTION_TITLES, build_report
 from fmnist_tui.engine.summaries import escape_cell
@@ -56,6 +57,11 @@ def model(accuracies: list[float]) -> dict[str, Any]:
         "train_loss": epochs[-1]["loss"],
         "best_test_accuracy": accuracies[best], "best_epoch": best + 1, "seconds_total": 1.25 * len(epochs),
         "seconds_per_epoch": 1.25, "seconds_per_sample": 1.25 / 60000, "samples_per_second": 48000.0,
+        "confusion_matrix": [[900 if i == j else 11 for j in range(10)] for i in range(10)],
+        "per_class": [{"class": i, "name": name, "precision": 0.9, "recall": 0.9, "f1": 0.9, "support": 1000}
+                      for i, name in enumerate(CLASS_NAMES)],
+        "resources": {"peak_rss_bytes": 801 * 2**20, "mean_cpu_percent": 84.5, "peak_gpu_memory_bytes": None,
+                      "samples": 12},
     }
 
 
