@@ -1,13 +1,17 @@
-"""The Classifier run's Markdown summary: config, environment, comparison and per-epoch tables.
+"""The Classifier run's Markdown summary: config, environment, comparison, per-epoch and per-class tables.
 
 `render_train_markdown` writes the summary of a live run and renders a past one, so it
 never raises on what it is given: a missing or wrongly typed value reads "—" (readers of
-past runs refuse a damaged summary before this, see `summary_check`).
+past runs refuse a damaged summary before this, see `summary_check`). A model's confusion
+matrix and per-class scores (`render.class_figures`, as the screen and the headless output
+show them) follow when its record has them: summaries written before they existed have none.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
+
+from fmnist_tui.render.class_figures import confusion_table, per_class_table, record_figures
 
 from ..summaries import fmt, markdown_table
 from ..summary_check import is_number
@@ -79,6 +83,8 @@ def render_train_markdown(summary: Mapping[str, Any]) -> str:
         ]
         for name, record in models.items():
             lines += _epochs_table(name, record)
+        for name, record in models.items():
+            lines += _class_tables(name, record)
     return "\n".join(lines) + "\n"
 
 
@@ -146,6 +152,19 @@ def _epochs_table(name: str, record: Mapping[str, Any]) -> list[str]:
     ]
     headers = [key.replace("_", " ") for key, _ in EPOCH_COLUMNS]
     return lines + [markdown_table(headers, rows, ["r"] * len(EPOCH_COLUMNS))]
+
+
+def _class_tables(name: str, record: Mapping[str, Any]) -> list[str]:
+    """The model's last epoch's confusion matrix and per-class scores, when it has them."""
+    figures = record_figures(record)
+    if figures is None:
+        return []
+    matrix, scores = figures
+    title = MODEL_TITLES.get(name, name)
+    return [
+        "", f"## {title} — confusion matrix (last epoch)", "", confusion_table(matrix).markdown(),
+        "", f"## {title} — per class (last epoch)", "", per_class_table(scores).markdown(),
+    ]
 
 
 def setting_text(value: Any) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from rich.table import Table
 
 from fmnist_tui.engine.events import BatchProgress, EpochEnded, EpochStarted, ModelFinished, ModelResumed
 from fmnist_tui.engine.training.config import TrainConfig
+from fmnist_tui.render.class_figures import confusion_table, per_class_table, record_figures
 from fmnist_tui.render.training import batch_note, epoch_line, epoch_note, model_title, resumed_line
 
 from ..event_dispatch import handles
@@ -65,6 +66,19 @@ def comparison_table(models: Mapping[str, Mapping[str, Any]]) -> Table:
     return table
 
 
+def class_figures(name: str, record: Mapping[str, Any]) -> Iterator[Any]:
+    """The model's confusion matrix (shaded as on the screen) and per-class table, if it has them."""
+    figures = record_figures(record)
+    if figures is None:
+        return
+    matrix, scores = figures
+    title = model_title(name)
+    counts = confusion_table(matrix, short_columns=True)
+    yield counts.rich(title=f"{title} — confusion matrix (last epoch)", title_justify="left")
+    yield " ".join(counts.notes)
+    yield per_class_table(scores).rich(title=f"{title} — per class (last epoch)", title_justify="left")
+
+
 class Renderer(HeadlessRenderer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -109,3 +123,6 @@ class Renderer(HeadlessRenderer):
         models = {k: v for k, v in (summary.get("models") or {}).items() if v.get("epochs")}
         if models:
             self.console.print(comparison_table(models))
+        for name, record in models.items():
+            for renderable in class_figures(name, record):
+                self.console.print(renderable, markup=False, highlight=False)
