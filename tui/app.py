@@ -97,7 +97,7 @@ class FmnistApp(App[None]):
     TITLE = "fmnist-tui"
     SUB_TITLE = "starting a worker…"
     # All the CSS, loaded once: screens bring none of their own (see screens/base.py).
-    CSS_PATH = ["app.tcss", "devices.tcss", "calculus.tcss", "runs.tcss"]
+    CSS_PATH = ["app.tcss", "classifier.tcss", "devices.tcss", "calculus.tcss", "runs.tcss"]
     MODES = available_modes()
     DEFAULT_MODE = "home"
     BINDINGS = [

@@ -6,26 +6,34 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Button, DataTable, Header, Log, Static, TabbedContent, TabPane,
+    Button, DataTable, Header, Log, Static, TabbedContent, TabPane, Tabs,
 )
 
 from fmnist_tui.engine.errors import ConfigError
-from fmnist_tui.engine.events import BatchProgress, EpochEnded, EpochStarted, ModelFinished, ModelResumed, RunStarted
+from fmnist_tui.engine.events import (
+    BatchProgress, ClassesScored, EpochEnded, EpochStarted, ModelFinished, ModelResumed, RunStarted,
+)
 from fmnist_tui.engine.training.config import MODEL_NAMES, MODEL_TITLES, TrainConfig
 from fmnist_tui.engine.training.reporting import model_totals
 from fmnist_tui.engine.training.summary import COMPARISON_ROWS
+from fmnist_tui.render.class_figures import diagonal_choice, record_figures
 from fmnist_tui.render.training import EPOCH_HEADERS, epoch_cells, epoch_line, model_finished_line, resumed_line
 
 from ..event_dispatch import handles
+from ..widgets.confusion_matrix import ConfusionView
 from ..widgets.curves import TrainingCurves
 from ..widgets.footer import StableFooter
+from ..widgets.mistakes import MistakesView
 from ..widgets.model_progress import ModelProgress
 from .task_screen import TaskScreen
 
 BATCH_REDRAW_SECONDS = 0.25  # batch bars move four times a second
+TABS = ("tab-comparison", "tab-curves", "tab-epochs", "tab-confusion", "tab-mistakes", "tab-log")
 
 
 class ClassifierScreen(TaskScreen):
@@ -36,7 +44,20 @@ Trains the same network — Flatten → Dense 512 relu → Dropout 0.2 → Dense
 Adam 0.001, batch 64 — twice: with Keras `compile`/`fit`, and low-level with
 `tf.Variable`, `GradientTape` and an optimizer. Models run one after the other so their
 timings are fair. The tabs show the comparison table, loss and accuracy curves, every
-epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --logdir logs`).
+epoch, each model's confusion matrix with per-class precision, recall and F1 (updated every
+epoch), its misclassified test images, and a log. TensorBoard logs go to
+`logs/fit/<run-id>/` (`tensorboard --logdir logs`).
+
+| key | where | does |
+| --- | --- | --- |
+| `[` / `]` | anywhere on this screen | previous / next tab |
+| `m` | Confusion, Mistakes tabs | the other model |
+| `↑` `↓` `←` `→` `Enter` | Confusion tab | a count: its images on the Mistakes tab (on a class's scores: all its mistakes) |
+| `n` / `p`, `PgDn` / `PgUp` | Mistakes tab | next / previous page |
+| `a` | Mistakes tab | all the model's mistakes again (clears the pair) |
+
+Counts are shaded by their share of the row: green on the diagonal (correct), red off it
+(mistaken). Mistakes are the test images of the last epoch, most confident first.
 """
 
     RUN_GROUP = "train"
@@ -48,6 +69,14 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
     LOG_ID = "#run-log"
     TASK_TITLE = "Classifier"
     CANCELLING_TEXT = "Cancelling… (stops within a batch)"
+    # priority: before the focused widget sees them (a focused Input still takes them: Textual
+    # drops the bindings of keys it would type, priority or not)
+    BINDINGS = [
+        Binding("left_square_bracket", "switch_tab(-1)", "Prev tab", priority=True, id="tab-previous",
+                group=Binding.Group("Tabs", compact=True)),
+        Binding("right_square_bracket", "switch_tab(1)", "Next tab", priority=True, id="tab-next",
+                group=Binding.Group("Tabs", compact=True)),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,6 +104,10 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
                         yield TrainingCurves(id="curves")
                     with TabPane("Epochs", id="tab-epochs"):
                         yield DataTable(id="epoch-table", cursor_type="row", zebra_stripes=True)
+                    with TabPane("Confusion", id="tab-confusion"):
+                        yield ConfusionView(id="confusion")
+                    with TabPane("Mistakes", id="tab-mistakes"):
+                        yield MistakesView(id="mistakes")
                     with TabPane("Log", id="tab-log"):
                         yield Log(id="run-log", highlight=False)
         yield StableFooter()
@@ -92,6 +125,18 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
     @property
     def curves(self) -> TrainingCurves:
         return self.query_one("#curves", TrainingCurves)
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#train-tabs", TabbedContent)
+
+    @property
+    def confusion(self) -> ConfusionView:
+        return self.query_one("#confusion", ConfusionView)
+
+    @property
+    def mistakes(self) -> MistakesView:
+        return self.query_one("#mistakes", MistakesView)
 
     def model_progress(self, model: str) -> ModelProgress:
         return self.query_one(f"#progress-{model}", ModelProgress)
@@ -131,6 +176,8 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         except ConfigError:  # a run from another version: show it with the defaults' layout
             config = TrainConfig()
         self._prepare(config)
+        self.confusion.reset(config.models)
+        self.mistakes.reset(event.run_dir, config.models)
 
     def _prepare(self, config: TrainConfig) -> None:
         self._epochs = {m: [] for m in config.models}
@@ -173,6 +220,26 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
             self._samples[event.model] = round(event.rows[0]["seconds"] / event.rows[0]["seconds_per_sample"])
         for row in event.rows:
             self._epoch_ended(EpochEnded(model=event.model, epoch=int(row["epoch"]), epochs=event.epochs, logs=row))
+        self._restore_figures(event.model, len(event.rows))
+
+    @handles(ClassesScored)
+    def show_classes_scored(self, event: ClassesScored) -> None:
+        self.confusion.add_figures(event)
+        self.mistakes.figures_changed(event.model)
+        self.mistakes.show_model(self.confusion.model)  # both tabs show the same model
+
+    def _restore_figures(self, model: str, epoch: int) -> None:
+        """A resumed model's figures of its last completed epoch, from the run's summary: the
+        resumed run does not announce them again (its mistakes file is still in the run)."""
+        if self.confusion.has_figures(model) or self.run_dir is None:
+            return
+        from fmnist_tui.engine.launcher import read_summary
+
+        figures = record_figures(((read_summary(self.run_dir) or {}).get("models") or {}).get(model))
+        if figures is not None:
+            matrix, scores = figures
+            self.show_classes_scored(ClassesScored(model=model, epoch=epoch, per_class=tuple(scores),
+                                                   confusion_matrix=tuple(tuple(row) for row in matrix)))
 
     @handles(ModelFinished)
     def show_model_finished(self, event: ModelFinished) -> None:
@@ -193,3 +260,40 @@ epoch, and a log. TensorBoard logs go to `logs/fit/<run-id>/` (`tensorboard --lo
         table = self.comparison_table
         for _, key, render in COMPARISON_ROWS:
             table.update_cell(key, model, Text(render(totals.get(key)), justify="right"))
+
+    # ---- the tabs ------------------------------------------------------------------------
+
+    def action_switch_tab(self, step: int) -> None:
+        """The previous or next tab (wrapping round), its main widget focused."""
+        current = TABS.index(self.tabs.active) if self.tabs.active in TABS else 0
+        self.show_tab(TABS[(current + step) % len(TABS)])
+
+    def show_tab(self, pane: str) -> None:
+        self.tabs.active = pane
+        target = {"tab-confusion": self.confusion.table, "tab-mistakes": self.mistakes}.get(pane)
+        if target is not None and target.display:
+            target.focus()
+        elif self.focused is not None and self.tabs in self.focused.ancestors:
+            self.tabs.query_one(Tabs).focus()  # not a widget of the pane just hidden
+
+    @on(ConfusionView.PairChosen)
+    def _pair_chosen(self, event: ConfusionView.PairChosen) -> None:
+        if event.true == event.predicted:
+            self.notify(diagonal_choice(event.true), title="No mistakes", markup=False)
+            return
+        self.mistakes.show_pair(event.model, event.true, event.predicted)
+        self.show_tab("tab-mistakes")
+
+    @on(ConfusionView.ModelChosen)
+    def _confusion_model_chosen(self, event: ConfusionView.ModelChosen) -> None:
+        self.mistakes.show_model(event.model)
+
+    @on(MistakesView.ModelChosen)
+    def _mistakes_model_chosen(self, event: MistakesView.ModelChosen) -> None:
+        self.confusion.show_model(event.model)
+
+    def on_screen_resume(self) -> None:
+        # Show events come only when the tab changes: figures that arrived while another
+        # screen was shown are drawn now
+        self.confusion.refresh_if_stale()
+        self.mistakes.refresh_if_stale()
