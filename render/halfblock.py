@@ -22,7 +22,7 @@ from .class_figures import class_name
 UPPER_HALF = "▀"
 IMAGE_WIDTH = 28  # columns of a Fashion-MNIST image
 TILE_WIDTH = 34  # an image and the usual caption ("Shirt → T-shirt/top (p = 0.93)" is 30)
-TILE_HEIGHT = 15  # 14 lines of image, one of caption
+TILE_HEIGHT = 15  # a line of caption, 14 of image
 
 
 @lru_cache(maxsize=8192)
@@ -67,9 +67,9 @@ def caption(true: int, predicted: int, confidence: float, width: int | None = No
 
 
 def tile(image: np.ndarray, caption_text: str, width: int = TILE_WIDTH) -> list[Text]:
-    """An image above its caption, every line `width` cells wide."""
-    lines = image_lines(image)
-    lines.append(Text(caption_text, style="bold"))
+    """A caption above its image, every line `width` cells wide (a terminal too low for
+    the whole tile cuts the image's bottom, never the caption)."""
+    lines = [Text(caption_text, style="bold"), *image_lines(image)]
     for line in lines:
         line.truncate(width, overflow="crop", pad=True)
     return lines

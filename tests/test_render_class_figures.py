@@ -212,9 +212,9 @@ def test_tiles_sit_side_by_side_in_rows():
     assert len(tiles[0]) == TILE_HEIGHT and all(line.cell_len == TILE_WIDTH for line in tiles[0])
     lines = [line.plain for line in tile_grid(tiles, columns=3)]
     assert len(lines) == 2 * TILE_HEIGHT
-    assert lines[14].split() == ["caption", "0", "caption", "1", "caption", "2"]
-    assert lines[29].split() == ["caption", "3", "caption", "4"]
-    assert lines[0].count(UPPER_HALF) == 3 * 28
+    assert lines[0].split() == ["caption", "0", "caption", "1", "caption", "2"]
+    assert lines[15].split() == ["caption", "3", "caption", "4"]
+    assert lines[1].count(UPPER_HALF) == 3 * 28 and lines[16].count(UPPER_HALF) == 2 * 28
 
 
 def test_the_grid_holds_as_many_tiles_as_fit():

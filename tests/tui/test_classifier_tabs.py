@@ -198,6 +198,9 @@ async def test_enter_on_a_count_shows_its_images_a_clears_the_pair_and_the_diago
         await pilot.press(*["down"] * (SHIRT - PULLOVER), *["right"] * (SHIRT - COAT), "enter")
         assert await wait_until(pilot, lambda: any("no mistakes there" in toast for toast in toasts(app)), 5)
         assert screen.tabs.active == "tab-confusion"
+        await pilot.press(*["right"] * (10 - SHIRT), "enter")  # on the Shirt row's precision
+        await pilot.pause()
+        assert "Shirt → any other class, 6 images, page 1 of 1" in screen_text(app)
 
 
 async def test_m_and_the_selector_switch_both_tabs_to_the_other_model(tmp_path, app):

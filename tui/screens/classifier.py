@@ -52,7 +52,7 @@ epoch), its misclassified test images, and a log. TensorBoard logs go to
 | --- | --- | --- |
 | `[` / `]` | anywhere on this screen | previous / next tab |
 | `m` | Confusion, Mistakes tabs | the other model |
-| `↑` `↓` `←` `→` `Enter` | Confusion tab | a count: its images on the Mistakes tab (on a class's scores: all its mistakes) |
+| arrows, `Enter` | Confusion tab | a count's images, on the Mistakes tab (a class's scores: all its mistakes) |
 | `n` / `p`, `PgDn` / `PgUp` | Mistakes tab | next / previous page |
 | `a` | Mistakes tab | all the model's mistakes again (clears the pair) |
 
