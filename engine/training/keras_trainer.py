@@ -6,6 +6,12 @@ hand-over of its batch. "auto" sizes the calls like the low-level trainer's chun
 about 0.1 s each, so that progress (reported between calls) and cancellation (checked
 between calls) stay prompt. Under a strategy of several replicas Keras 3 cannot run
 several steps a call (keras-team/keras#19246): one step a call there.
+
+Under several workers (MultiWorkerMirroredStrategy) each worker's input pipeline makes only
+its replicas' shares of every global batch; two places where Keras 3's `fit` breaks under
+that strategy are worked around (`build_on_this_worker`, `multiworker_training_call`); and
+the bridge callback stops on a cancel agreed between the workers (`StopCheck`), so that all
+of them stop at the same step.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-
+from .._tf import tensorflow
 from ..data import Dataset
 from ..errors import ConfigError
 from ..runner import Cancelled, CancelToken
+from .cluster import cluster_for, collective_failures
 from .config import TrainConfig
-from .distribute import make_strategy
+from .distribute import adopt_chiefs_state, agree_on_stop, is_multiworker, make_strategy
 from .evaluation import TestPredictions, test_set_evaluator
 from .network import build_keras_model
 from .reporting import ModelReporter
@@ -28,6 +35,8 @@ from .reporting import ModelReporter
 
 PROBE_STEPS = 8  # one-step calls timed together while measuring the step time ("auto")
 PROBE_ROUNDS = 3  # of PROBE_STEPS calls, after the call that traces the function
+# Under several workers, calls between two agreements on stopping (one costs about as much as a step)
+STOP_AGREEMENT_CALLS = 25
 
 
 class Executions:
@@ -122,12 +131,32 @@ def measure_steps_per_execution(model, batches, variables: Sequence[Any], token:
     return min(next_chunk_size(PROBE_STEPS, fastest), steps_per_epoch), probe
 
 
+class StopCheck:
+    """Whether to stop: this worker's cancel; under several workers, a cancel agreed between
+    all of them (a collective operation) every `STOP_AGREEMENT_CALLS` calls and at every
+    epoch's end, so that every worker stops at the same step."""
+
+    def __init__(self, token: CancelToken, strategy=None) -> None:
+        self.token = token
+        self.strategy = strategy  # None: this worker decides alone
+
+    def before_call(self, batch: int) -> bool:
+        if self.strategy is None:
+            return self.token.cancelled
+        return batch % STOP_AGREEMENT_CALLS == 0 and agree_on_stop(self.strategy, self.token.cancelled)
+
+    def at_epoch_end(self) -> bool:
+        return self.token.cancelled if self.strategy is None else agree_on_stop(self.strategy, self.token.cancelled)
+
+
 def make_bridge_callback(reporter: ModelReporter, token: CancelToken, evaluate: Callable[[], TestPredictions],
-                         executions: Executions | None = None):
+                         executions: Executions | None = None, stop: StopCheck | None = None):
     """A Keras callback that forwards progress to `reporter`, evaluates the test set at the end
     of every epoch (`evaluate`, in place of `fit`'s validation: it also gives the per-class
-    figures) and stops on cancel."""
+    figures) and stops on cancel (`stop`, by default this worker's own)."""
     import keras
+
+    stop = stop or StopCheck(token)
 
     class ProgressBridge(keras.callbacks.Callback):
         # Lets Keras run `on_train_batch_end` on its helper threads, as it does for plain
@@ -147,7 +176,7 @@ def make_bridge_callback(reporter: ModelReporter, token: CancelToken, evaluate: 
             # Checked on the training thread before every call (of `steps_per_execution`
             # batches). Raising (rather than `stop_training`) stops at once: Keras would
             # still evaluate the test set first.
-            if token.cancelled:
+            if stop.before_call(batch):
                 raise Cancelled()
             if executions is not None:
                 self.model.train_function = executions.function_for(batch)
@@ -161,42 +190,89 @@ def make_bridge_callback(reporter: ModelReporter, token: CancelToken, evaluate: 
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
-            if token.cancelled:
+            if stop.at_epoch_end():
                 raise Cancelled()
             reporter.epoch_ended({"loss": logs["loss"], "accuracy": logs["accuracy"]}, evaluate())
 
     return ProgressBridge()
 
 
-def epoch_batches(data: Dataset, config: TrainConfig, seed: int, first_epoch: int):
-    """Training batches for epochs `first_epoch` … `config.epochs - 1` (0-based), each epoch in
-    its own order drawn from (seed, epoch) alone, so a resumed run sees what an unbroken one would."""
-    from .._tf import tensorflow
-
+def batch_indices(samples: int, config: TrainConfig, seed: int, first_epoch: int):
+    """The sample indices of every global batch of epochs `first_epoch` … `config.epochs - 1`
+    (0-based), each epoch in its own order drawn from (seed, epoch) alone, so a resumed run
+    sees what an unbroken one would."""
     tf = tensorflow()
-    samples = len(data.x_train)
-    images, labels = tf.constant(data.x_train), tf.constant(data.y_train)
 
     def epoch_order(epoch):
         order = tf.random.experimental.stateless_shuffle(
             tf.range(samples, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch + 1]))
         return tf.data.Dataset.from_tensor_slices(order).batch(config.batch_size)
 
-    batches = tf.data.Dataset.range(first_epoch, config.epochs).flat_map(epoch_order)
-    return batches.map(lambda idx: (tf.gather(images, idx), tf.gather(labels, idx)),
+    return tf.data.Dataset.range(first_epoch, config.epochs).flat_map(epoch_order)
+
+
+def _gathered(indices, data: Dataset):
+    """Batches of (images, labels) for a data set of index batches."""
+    tf = tensorflow()
+    images, labels = tf.constant(data.x_train), tf.constant(data.y_train)
+    return indices.map(lambda idx: (tf.gather(images, idx), tf.gather(labels, idx)),
                        num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken,
-                seed: int | None = None):
-    """Train from the model's last checkpoint (if any) to `config.epochs`; returns the model."""
-    import keras
+def epoch_batches(data: Dataset, config: TrainConfig, seed: int, first_epoch: int):
+    """Training batches for epochs `first_epoch` … `config.epochs - 1` (see `batch_indices`)."""
+    return _gathered(batch_indices(len(data.x_train), config, seed, first_epoch), data)
 
-    seed = config.seed if seed is None else seed
-    seed = 0 if seed is None else seed
-    strategy = make_strategy(config.strategy)
-    several_replicas = strategy.num_replicas_in_sync > 1
-    if several_replicas and config.steps_per_execution not in ("auto", 1):
+
+def worker_batches(data: Dataset, config: TrainConfig, seed: int, first_epoch: int, strategy):
+    """Under several workers: each worker's pipeline makes only its own replicas' shares of
+    every global batch, replica r taking the batch's samples r, r + R, … (R replicas in
+    all), as the low-level trainer's steps do; nothing is made twice, nothing is left out."""
+    def pipeline(context):
+        local = context.num_replicas_in_sync // context.num_input_pipelines
+        first = context.input_pipeline_id * local  # the global id of this worker's first replica
+        indices = batch_indices(len(data.x_train), config, seed, first_epoch)
+        return _gathered(replica_shares(indices, range(first, first + local), context.num_replicas_in_sync), data)
+
+    return strategy.distribute_datasets_from_function(pipeline)
+
+
+def replica_shares(indices, replicas: range, replica_count: int):
+    """For every batch of `indices`, the share of each replica in `replicas` in turn (the
+    order in which a worker's replicas take their input): replica r's share holds the
+    batch's entries r, r + `replica_count`, …"""
+    tf = tensorflow()
+    ids = tf.data.Dataset.range(replicas.start, replicas.stop)
+    return indices.flat_map(lambda batch: ids.map(lambda replica: batch[replica::replica_count]))
+
+
+def build_on_this_worker(model, data: Dataset) -> None:
+    """Keras 3's `fit` first averages a batch over the replicas to build the model's metrics,
+    a `strategy.reduce` of an (images, labels) pair that MultiWorkerMirroredStrategy refuses
+    (keras-team/keras#20585); have it build them from one local training sample instead,
+    the same on every worker."""
+    build = type(model)._maybe_symbolic_build
+    sample = (data.x_train[:1], data.y_train[:1])
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: build(model, data_batch=sample)
+
+
+def multiworker_training_call(model) -> Callable:
+    """A training call of one step for several workers. Keras 3's own averages each figure
+    (loss, accuracy) over an axis that a scalar lacks under MultiWorkerMirroredStrategy
+    (tensorflow/tensorflow#72388); this one averages them over the replicas."""
+    tf = tensorflow()
+    strategy = model.distribute_strategy
+
+    @tf.function
+    def call(iterator):
+        logs = strategy.run(model.train_step, args=(next(iterator),))
+        return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
+
+    return call
+
+
+def check_steps_per_execution(config: TrainConfig, strategy) -> None:
+    if strategy.num_replicas_in_sync > 1 and config.steps_per_execution not in ("auto", 1):
         raise ConfigError(
             "steps_per_execution",
             f"Steps per execution {config.steps_per_execution} does not work with {strategy.num_replicas_in_sync} "
@@ -204,6 +280,12 @@ def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, tok
             "(keras-team/keras#19246).",
             "Use auto (one step a call there) or 1.",
         )
+
+
+def compiled_model(config: TrainConfig, strategy):
+    """The Keras model, compiled, with its optimizer built; and every variable a checkpoint holds."""
+    import keras
+
     with strategy.scope():
         model = build_keras_model(config)
         model.compile(
@@ -212,35 +294,65 @@ def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, tok
             metrics=["accuracy"],
         )
         model.optimizer.build(model.trainable_variables)
-    variables = [*model.variables, *model.optimizer.variables]
-    reporter.checkpoint.track(variables)
-    first_epoch = reporter.restore()
-    if first_epoch >= config.epochs:
-        return model
-    batches = epoch_batches(data, config, seed, first_epoch)
+    return model, [*model.variables, *model.optimizer.variables]
+
+
+def train_keras(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken,
+                seed: int | None = None):
+    """Train from the model's last checkpoint (if any) to `config.epochs`; returns the model."""
+    seed = config.seed if seed is None else seed
+    seed = 0 if seed is None else seed
+    strategy = make_strategy(config.strategy)
+    check_steps_per_execution(config, strategy)
+    with collective_failures(cluster_for(config.strategy), token):
+        model, variables = compiled_model(config, strategy)
+        reporter.checkpoint.track(variables)
+        first_epoch = reporter.restore()
+        if is_multiworker(strategy):
+            first_epoch = adopt_chiefs_state(strategy, variables, first_epoch)
+        if first_epoch < config.epochs:
+            _fit(model, data, config, seed, first_epoch, reporter, token, variables)
+    return model
+
+
+def _training_calls_for(model, data: Dataset, config: TrainConfig, batches, variables: Sequence[Any],
+                        token: CancelToken, steps_per_epoch: int) -> tuple[int, Callable | None]:
+    """The steps of each compiled call, and the one-step call when there is one already."""
+    strategy = model.distribute_strategy
+    if is_multiworker(strategy):
+        build_on_this_worker(model, data)
+        return 1, multiworker_training_call(model)
+    if strategy.num_replicas_in_sync > 1:  # one step a call (see above)
+        return 1, None
+    if config.steps_per_execution == "auto":
+        return measure_steps_per_execution(model, batches, variables, token, steps_per_epoch)
+    return int(config.steps_per_execution), None
+
+
+def _fit(model, data: Dataset, config: TrainConfig, seed: int, first_epoch: int, reporter: ModelReporter,
+         token: CancelToken, variables: Sequence[Any]) -> None:
+    strategy = model.distribute_strategy
+    several_workers = is_multiworker(strategy)
+    if several_workers:
+        batches = worker_batches(data, config, seed, first_epoch, strategy)
+    else:
+        batches = epoch_batches(data, config, seed, first_epoch)
     # The first epoch's clock starts now: measuring the step time is part of its cost.
     reporter.epoch_started(first_epoch + 1)
-    auto = config.steps_per_execution == "auto"
-    one_step = None
-    if several_replicas:  # one step a call (see above)
-        steps = 1
-    elif auto:
-        steps, one_step = measure_steps_per_execution(model, batches, variables, token, reporter.steps)
-    else:
-        steps = int(config.steps_per_execution)
+    steps, one_step = _training_calls_for(model, data, config, batches, variables, token, reporter.steps)
     executions = Executions(model, steps, reporter.steps, one_step)
     evaluate = test_set_evaluator(lambda images: model(images, training=False), data.x_test, data.y_test)
-    reporter.set_steps_per_execution(steps, auto)
+    reporter.set_steps_per_execution(steps, config.steps_per_execution == "auto")
+    stop = StopCheck(token, strategy if several_workers else None)
     model.fit(
         batches,
         epochs=config.epochs,
         initial_epoch=first_epoch,
-        shuffle=False,  # each epoch is already in its own order (epoch_batches)
+        shuffle=False,  # each epoch is already in its own order (batch_indices)
         steps_per_epoch=reporter.steps,
-        callbacks=[make_bridge_callback(reporter, token, evaluate, executions)],
+        callbacks=[make_bridge_callback(reporter, token, evaluate, executions, stop)],
         verbose=0,
     )
-    return model
 
 
 def save_keras_model(model, path: Path) -> Path:

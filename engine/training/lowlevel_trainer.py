@@ -14,7 +14,10 @@ dropout mask from (seed, global step), so a run resumed from a checkpoint (weigh
 Adam's state) continues exactly as the unbroken run would.
 Under a distribution strategy each step runs on every replica (`strategy.run`), each
 replica taking its share of the global batch, and the loss is averaged over the global
-batch.
+batch. Under several workers every worker must make the same collective operations in the
+same order: the metrics are read at the end of every call, inside it, and the next call's
+size and whether to stop are agreed between the workers after every call, not taken from
+each worker's own clock and cancel flag.
 """
 
 from __future__ import annotations
@@ -28,12 +31,16 @@ from .._tf import tensorflow
 from ..data import Dataset
 from ..runner import Cancelled, CancelToken
 from .config import TrainConfig
-from .distribute import make_strategy
+from .cluster import cluster_for, collective_failures
+from .distribute import adopt_chiefs_state, agree_on_pace, is_multiworker, make_strategy
 from .evaluation import test_set_evaluator
 from .network import CLASSES, INPUT_FEATURES
 from .reporting import ModelReporter
 
 CHUNK_SECONDS = 0.1  # target wall time of one call to the compiled training loop
+# Under several workers each call ends with the metric reads and an agreement between the
+# workers, ~10 ms together over gRPC on one machine: longer calls keep that to a few percent.
+MULTIWORKER_CHUNK_SECONDS = 0.3
 MAX_STEPS_PER_CALL = 512
 
 
@@ -97,6 +104,7 @@ class LowLevelTraining:
         self.config = config
         self.seed = seed
         self.strategy = strategy = make_strategy(config.strategy)
+        self.several_workers = is_multiworker(strategy)
         self.samples = len(data.x_train)
         self.steps_per_epoch = math.ceil(self.samples / config.batch_size)
         with strategy.scope():
@@ -155,6 +163,9 @@ class LowLevelTraining:
                 indices = order[step * batch_size:(step + 1) * batch_size]
                 global_step = tf.cast(epoch, tf.int64) * 1_000_000 + tf.cast(step, tf.int64)
                 strategy.run(train_step, args=(indices, global_step))
+            # The running figures, read here on every worker (a collective operation under
+            # several workers), so the caller needs no reads of its own.
+            return self.train_loss.result(), self.train_accuracy.result()
 
         return train_steps
 
@@ -164,46 +175,59 @@ class LowLevelTraining:
         return tf.random.experimental.stateless_shuffle(
             tf.range(self.samples, dtype=tf.int64), seed=tf.constant([self.seed, epoch], tf.int64))
 
-    def train_epoch(self, epoch: int, reporter: ModelReporter, token: CancelToken, chunk: int) -> tuple[int, list[int]]:
-        """One epoch, in calls of about `CHUNK_SECONDS`; returns the next call's size and the
-        steps of each call that the epoch's end did not cut short."""
+    def train_epoch(self, epoch: int, reporter: ModelReporter, token: CancelToken,
+                    chunk: int) -> tuple[int, list[int], dict[str, float]]:
+        """One epoch, in calls of about `CHUNK_SECONDS`; returns the next call's size, the
+        steps of each call that the epoch's end did not cut short, and the epoch's training
+        loss and accuracy."""
         tf = tensorflow()
         self.train_loss.reset_state()
         self.train_accuracy.reset_state()
         order = self.epoch_order(epoch)
-        done, calls = 0, []
+        done, calls, figures = 0, [], {}
         while done < self.steps_per_epoch:
-            if token.cancelled:
+            if token.cancelled and not self.several_workers:
                 raise Cancelled()
             steps = min(chunk, self.steps_per_epoch - done)
             if steps == chunk or not calls:
                 calls.append(steps)
             start = time.perf_counter()
-            self.train_steps(order, tf.constant(epoch), tf.constant(done), tf.constant(steps))
-            loss = float(self.train_loss.result())  # also waits for the call to finish
+            loss, accuracy = self.train_steps(order, tf.constant(epoch), tf.constant(done), tf.constant(steps))
+            figures = {"loss": float(loss), "accuracy": float(accuracy)}  # waits for the call to finish
             done += steps
-            chunk = next_chunk_size(steps, time.perf_counter() - start)
+            chunk = self._next_chunk(steps, time.perf_counter() - start, token)
             if reporter.wants_batch_event(done):
-                reporter.batch_done(done, {"loss": loss, "accuracy": float(self.train_accuracy.result())})
-        return chunk, calls
+                reporter.batch_done(done, figures)
+        return chunk, calls, figures
 
-    def train_figures(self) -> dict[str, float]:
-        return {"loss": float(self.train_loss.result()), "accuracy": float(self.train_accuracy.result())}
+    def _next_chunk(self, steps: int, seconds: float, token: CancelToken) -> int:
+        """The next call's steps; under several workers, agreed between them together with
+        whether to stop (any worker's cancel stops them all after the same call)."""
+        if not self.several_workers:
+            return next_chunk_size(steps, seconds)
+        proposal = next_chunk_size(steps, seconds, MULTIWORKER_CHUNK_SECONDS)
+        chunk, stop = agree_on_pace(self.strategy, proposal, token.cancelled)
+        if stop:
+            raise Cancelled()
+        return chunk
 
 
 def train_lowlevel(data: Dataset, config: TrainConfig, reporter: ModelReporter, token: CancelToken,
                    seed: int | None = None) -> DenseClassifier:
     """Train from the model's last checkpoint (if any) to `config.epochs`; returns the model."""
     seed = config.seed if seed is None else seed
-    training = LowLevelTraining(data, config, 0 if seed is None else seed)
-    reporter.checkpoint.track(training.variables)
-    first_epoch = reporter.restore()
-    chunk = 8  # grows to ~0.1 s worth of steps after the first (tracing) call
-    for epoch in range(first_epoch + 1, config.epochs + 1):
-        reporter.epoch_started(epoch)
-        chunk, calls = training.train_epoch(epoch, reporter, token, chunk)
-        if token.cancelled:
-            raise Cancelled()
-        reporter.set_steps_per_execution(statistics.median_low(calls), auto=True)
-        reporter.epoch_ended(training.train_figures(), training.evaluate())
+    with collective_failures(cluster_for(config.strategy), token):
+        training = LowLevelTraining(data, config, 0 if seed is None else seed)
+        reporter.checkpoint.track(training.variables)
+        first_epoch = reporter.restore()
+        if training.several_workers:
+            first_epoch = adopt_chiefs_state(training.strategy, training.variables, first_epoch)
+        chunk = 8  # grows to ~0.1 s worth of steps after the first (tracing) call
+        for epoch in range(first_epoch + 1, config.epochs + 1):
+            reporter.epoch_started(epoch)
+            chunk, calls, figures = training.train_epoch(epoch, reporter, token, chunk)
+            if token.cancelled and not training.several_workers:
+                raise Cancelled()
+            reporter.set_steps_per_execution(statistics.median_low(calls), auto=True)
+            reporter.epoch_ended(figures, training.evaluate())
     return training.model
