@@ -10,6 +10,7 @@ confident first, which the worker keeps in `mistakes/<model>.npz` in the run dir
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -125,7 +126,8 @@ def save_mistakes(run_dir: Path, mistakes: Mistakes) -> Path:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. "mistakes" is a file, so no tmp was made
+            tmp.unlink()
         raise ResultsWriteError(path, exc) from None
     return path
 

@@ -139,8 +139,6 @@ async def test_brackets_walk_the_tabs_both_ways_and_the_help_and_footer_list_the
         assert "`n` / `p`" in help_text and "`a`" in help_text and "`m`" in help_text
 
 
-@pytest.mark.xfail(strict=True, reason="Textual drops even priority bindings for keys a focused Input takes; "
-                   "needs the form's Input to leave [ and ] alone (tui/widgets/form.py)")
 async def test_brackets_switch_tabs_from_a_text_field_too(app):
     async with app.run_test(size=LARGE) as pilot:
         screen = await open_screen(pilot, "1", ClassifierScreen)

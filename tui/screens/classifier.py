@@ -28,6 +28,7 @@ from ..event_dispatch import handles
 from ..widgets.confusion_matrix import ConfusionView
 from ..widgets.curves import TrainingCurves
 from ..widgets.footer import StableFooter
+from ..widgets.system_panel import SystemPanel
 from ..widgets.mistakes import MistakesView
 from ..widgets.model_progress import ModelProgress
 from .task_screen import TaskScreen
@@ -65,12 +66,12 @@ Counts are shaded by their share of the row: green on the diagonal (correct), re
     CONFIG = TrainConfig
     SETTINGS = ("train.epochs", "train.batch_size", "train.learning_rate", "train.dropout", "train.hidden_units",
                 "train.seed", "train.strategy", "train.steps_per_execution", "train.models")
+    FIELDS_LEAVE = "[]"  # the tab keys: no training setting is written with brackets
     STATUS_ID = "#run-status"
     LOG_ID = "#run-log"
     TASK_TITLE = "Classifier"
     CANCELLING_TEXT = "Cancelling… (stops within a batch)"
-    # priority: before the focused widget sees them (a focused Input still takes them: Textual
-    # drops the bindings of keys it would type, priority or not)
+    # priority: before the focused widget sees them (the form's inputs leave them: FIELDS_LEAVE)
     BINDINGS = [
         Binding("left_square_bracket", "switch_tab(-1)", "Prev tab", priority=True, id="tab-previous",
                 group=Binding.Group("Tabs", compact=True)),
@@ -95,8 +96,9 @@ Counts are shaded by their share of the row: green on the diagonal (correct), re
                     yield Button("Cancel (c)", id="cancel", variant="error", compact=True, disabled=True)
             with Vertical(id="train-main"):
                 yield Static("Ready. Press [b]s[/b] to start training.", id="run-status")
-                for model in MODEL_NAMES:
-                    yield ModelProgress(model, MODEL_TITLES[model])
+                yield SystemPanel(id="train-system")
+                for index, model in enumerate(MODEL_NAMES):
+                    yield ModelProgress(model, MODEL_TITLES[model], classes="-first" if index == 0 else "")
                 with TabbedContent(id="train-tabs"):
                     with TabPane("Comparison", id="tab-comparison"):
                         yield DataTable(id="comparison-table", cursor_type="none", zebra_stripes=True)

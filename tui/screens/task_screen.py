@@ -70,6 +70,7 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
 
     TASK: ClassVar[str] = ""  # the engine task this screen runs
     SETTINGS: ClassVar[tuple[str, ...]] = ()  # "section.key" of the settings the form shows, in order
+    FIELDS_LEAVE: ClassVar[str] = ""  # characters the form's text fields leave to the screen's keys
     CONFIG: ClassVar[type[SettingsConfig]]  # the task's config: parses and checks the form's values
     VALIDATE_IN_THREAD: ClassVar[bool] = False  # True when checking imports something slow (SymPy)
     INVALID_TITLE: ClassVar[str] = "Invalid settings"
@@ -163,7 +164,8 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
         file (`app.settings.defaults`), else the setting's form default."""
         for name in self.SETTINGS:
             setting = setting_named(name)
-            yield setting_field(setting, self.app.settings.default(setting.section, setting.key, setting.form_value))
+            yield setting_field(setting, self.app.settings.default(setting.section, setting.key, setting.form_value),
+                                leaves=self.FIELDS_LEAVE)
 
     def _fields(self) -> dict[str, Any]:
         keys = [setting_named(name).key for name in self.SETTINGS]

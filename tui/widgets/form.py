@@ -35,19 +35,36 @@ class _Field(Vertical):
         self.set_class(bool(message), "-invalid")
 
 
-class FormField(_Field):
-    """Label, input and an error line."""
+class FieldInput(Input):
+    """An input that leaves some characters to the screen's keys (Textual gives a focused
+    input every printable key, even over the screen's priority bindings)."""
 
-    def __init__(self, name: str, label: str, value: str = "", placeholder: str = "", tooltip: str | None = None) -> None:
+    def __init__(self, *args: Any, leaves: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.leaves = leaves
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character and character in self.leaves:
+            return False
+        return super().check_consume_key(key, character)
+
+
+class FormField(_Field):
+    """Label, input and an error line; the input does not take the characters in `leaves`."""
+
+    def __init__(self, name: str, label: str, value: str = "", placeholder: str = "", tooltip: str | None = None,
+                 leaves: str = "") -> None:
         super().__init__(name, label)
         self._value = value
         self._placeholder = placeholder
         self._tooltip = tooltip
+        self._leaves = leaves
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Label(self._label, classes="form-label")
-            field_input = Input(self._value, placeholder=self._placeholder, id=f"input-{self.field_name}", compact=True)
+            field_input = FieldInput(self._value, placeholder=self._placeholder, id=f"input-{self.field_name}",
+                                     compact=True, leaves=self._leaves)
             if self._tooltip:
                 field_input.tooltip = self._tooltip
             yield field_input
@@ -78,10 +95,12 @@ class ChoicesField(_Field):
         return [choice for choice, _ in self._choices if self.query_one(f"#{self.field_name}-{choice}", Checkbox).value]
 
 
-def setting_field(setting: Setting, value: Any) -> Widget:
-    """The field for `setting`, starting from `value` (None: empty)."""
+def setting_field(setting: Setting, value: Any, leaves: str = "") -> Widget:
+    """The field for `setting`, starting from `value` (None: empty); a text field leaves the
+    characters of `leaves` to the screen's keys."""
     if setting.choices:
         chosen = [str(name).strip().lower() for name in split_list(value)]
         return ChoicesField(setting.key, setting.label, setting.choices, chosen)
     text = "" if value is None else str(value)
-    return FormField(setting.key, setting.label, text, placeholder=setting.placeholder, tooltip=setting.tooltip or None)
+    return FormField(setting.key, setting.label, text, placeholder=setting.placeholder, tooltip=setting.tooltip or None,
+                     leaves=leaves)
