@@ -28,7 +28,7 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import IO, Any, Iterator, Mapping, Sequence
 
 from ..errors import ConfigError, FmnistError
 from ..runner import Cancelled, CancelToken
@@ -181,36 +181,41 @@ def outputs_of_this_worker(out: str | Path, logs: str | Path | None, strategy: s
 
 # ---- joining, and losing a worker -----------------------------------------------------------
 
-T = TypeVar("T")
+def wait_for_workers(cluster: Cluster, timeout: float, poll: float = 0.2) -> None:
+    """Return once every other worker listens on its address, listening on this one's
+    meanwhile; a `ClusterError` naming the missing workers after `timeout` seconds.
 
-
-def join_cluster(make: Callable[[], T], cluster: Cluster, timeout: float) -> T:
-    """`make()`, which returns once every worker has started (TensorFlow waits for them
-    without a limit), given at most `timeout` seconds; else a `ClusterError` naming the
-    workers that are not listening. The waiting thread is left behind: the worker process
-    ends with the run."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = make()
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, name="fmnist-join-cluster", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        silent = [cluster.name(i) for i in cluster.others if not listening(cluster.workers[i])]
-        missing = f"{', '.join(silent)} {'is' if len(silent) == 1 else 'are'} not listening" if silent else \
-            "every worker is listening, but not every one joined"
-        raise ClusterError(
-            f"The cluster did not come together within {timeout:.0f} s: {missing}.",
-            "Start every worker with the same command and TF_CONFIG cluster (only task.index differs); "
-            f"allow longer with {JOIN_TIMEOUT_VARIABLE}=SECONDS.")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    TensorFlow's own wait for the cluster (inside `MultiWorkerMirroredStrategy()`) has no
+    limit and holds the interpreter while it waits, so not even a signal is handled then;
+    this wait comes first, and TensorFlow's is then short."""
+    host, _, port = cluster.workers[cluster.index].rpartition(":")
+    own = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        own.bind(("", int(port)))  # every interface, as TensorFlow's server will
+        own.listen(16)
+    except (OSError, ValueError) as exc:
+        own.close()
+        raise ClusterError(f"This worker cannot listen on port {port} ({exc}).",
+                           "Another program (or an earlier worker) holds it: stop it, or choose another port "
+                           "in TF_CONFIG.") from None
+    try:
+        deadline = time.monotonic() + timeout
+        waiting = list(cluster.others)
+        while True:
+            waiting = [i for i in waiting if not listening(cluster.workers[i], timeout=min(poll, 1.0))]
+            if not waiting:
+                return
+            if time.monotonic() >= deadline:
+                raise ClusterError(
+                    f"The cluster did not come together within {timeout:g} s: "
+                    f"{', '.join(cluster.name(i) for i in waiting)} {'is' if len(waiting) == 1 else 'are'} "
+                    "not listening.",
+                    "Start every worker with the same command and the same TF_CONFIG cluster (only task.index "
+                    f"differs), and let the port through the firewall; allow longer with {JOIN_TIMEOUT_VARIABLE}=SECONDS.")
+            time.sleep(poll)
+    finally:
+        own.close()
 
 
 def listening(address: str, timeout: float = 1.0) -> bool:
@@ -256,7 +261,7 @@ def lost_worker_error(exc: BaseException, cluster: Cluster, timeout: float | Non
     lost = lost_worker_index(message, cluster)
     who = cluster.name(lost) if lost is not None else "one of " + ", ".join(cluster.name(i) for i in cluster.others)
     timeout = collective_timeout() if timeout is None else timeout
-    how = f" (no answer within {timeout:.0f} s)" if "timed out" in message.lower() else ""
+    how = f" (no answer within {timeout:g} s)" if "timed out" in message.lower() else ""
     return WorkerLost(
         f"{who[0].upper()}{who[1:]} was lost or stopped responding{how}; the training cannot go on without it.",
         "See that worker's own output for its error. Start every worker again with the same command; "

@@ -46,13 +46,11 @@ def _multiworker_strategy():
     cluster = cluster_lib.cluster_from_environment()  # a malformed TF_CONFIG says so here
     options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=cluster_lib.collective_timeout())
 
-    def make():
-        return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
-
+    if cluster is not None:
+        cluster_lib.wait_for_workers(cluster, cluster_lib.join_timeout())  # not forever, and interruptible
     try:
         with signal_actions_kept((signal.SIGTERM, signal.SIGINT)):
-            # With several workers this waits until all have started: not forever.
-            return make() if cluster is None else cluster_lib.join_cluster(make, cluster, cluster_lib.join_timeout())
+            return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     except RuntimeError as exc:  # TensorFlow's devices were initialised already
         raise ConfigError(
             "strategy",

@@ -11,9 +11,11 @@ import io
 import json
 import os
 import signal
+import socket
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from fmnist_tui.engine.training.cluster import (
     lost_worker_index,
     outputs_of_this_worker,
     parse_tf_config,
+    wait_for_workers,
     worker_argv,
 )
 from fmnist_tui.engine.training.config import TrainConfig
@@ -103,6 +106,26 @@ def test_only_the_chief_writes_into_the_shared_directories(monkeypatch, tmp_path
     assert (alone.out, alone.scratch) == (Path("runs"), None)
 
 
+def test_a_worker_waits_for_the_others_but_not_forever():
+    own, missing = free_ports(2)
+    cluster = Cluster((f"localhost:{own}", f"localhost:{missing}"), 0)
+    started = time.monotonic()
+    with pytest.raises(ClusterError) as info:
+        wait_for_workers(cluster, timeout=0.5, poll=0.05)
+    assert time.monotonic() - started < 5
+    assert info.value.message == f"The cluster did not come together within 0.5 s: worker 1 (localhost:{missing}) " \
+        "is not listening."
+    assert "FMNIST_CLUSTER_JOIN_TIMEOUT" in info.value.hint
+    # while it waits, it listens itself: a worker started later finds it and goes on
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(("", missing))
+        other.listen(1)
+        wait_for_workers(cluster, timeout=5, poll=0.05)
+        with pytest.raises(ClusterError, match=f"cannot listen on port {missing}"):  # its port is taken
+            wait_for_workers(Cluster(cluster.workers, 1), timeout=1)
+
+
 def test_workers_run_the_command_line_without_its_workers_option():
     assert worker_argv(["run", "train", "--workers", "2", "--epochs", "1", "--workers=3"]) == \
         ["run", "train", "--epochs", "1"]
@@ -124,16 +147,17 @@ FAKE_WORKER = textwrap.dedent("""
     import json, os, signal, sys, time
     index = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
     print("worker", index, "args", " ".join(sys.argv[1:]), "threads", os.environ["TF_NUM_INTRAOP_THREADS"], flush=True)
-    if index == 1:
+    if index == 1 and os.environ.get("FAKE_WORKER_FAILS"):
         time.sleep(0.5)
         print("out of memory in worker 1", file=sys.stderr)
         sys.exit(3)
-    signal.signal(signal.SIGINT, lambda *a: (print("worker 0 stopped", flush=True), sys.exit(130)))
+    signal.signal(signal.SIGINT, lambda *a: (print(f"worker {index} stopped", flush=True), sys.exit(130)))
     time.sleep(60)
 """)
 
 
-def test_the_launcher_stops_every_worker_when_one_fails_and_says_which(tmp_path):
+def test_the_launcher_stops_every_worker_when_one_fails_and_says_which(monkeypatch, tmp_path):
+    monkeypatch.setenv("FAKE_WORKER_FAILS", "1")
     script = tmp_path / "fake_worker.py"
     script.write_text(FAKE_WORKER)
     out, report = tmp_path / "chief.out", io.StringIO()
@@ -161,6 +185,19 @@ def test_each_worker_makes_only_its_replicas_shares_of_every_batch():
               for worker in (0, 1)}  # two workers of two replicas each
     assert shares[0] == [[0, 4], [1, 5], [6, 10], [7, 11], [12], [13]]
     assert shares[1] == [[2], [3], [8], [9], [], []]
+
+
+def test_ctrl_c_stops_every_local_worker_and_gives_the_chiefs_status(tmp_path):
+    script = tmp_path / "fake_worker.py"
+    script.write_text(FAKE_WORKER)
+    out = tmp_path / "chief.out"
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # Ctrl-C in the launcher's terminal
+    timer.start()
+    with open(out, "w") as chief_output:
+        code = launch_local_workers(["run", "train"], 2, command=[sys.executable, str(script)], threads=1,
+                                    stdout=chief_output, stderr=chief_output, report=io.StringIO())
+    timer.join()
+    assert code == 130 and "worker 0 stopped" in out.read_text()
 
 
 # ---- real clusters -----------------------------------------------------------------------
