@@ -81,11 +81,42 @@ def render_train_markdown(summary: Mapping[str, Any]) -> str:
             "epoch's wall time (training and test evaluation) divided by the training samples seen. "
             + EXECUTION_NOTE,
         ]
+        lines += _resources_table(models)
         for name, record in models.items():
             lines += _epochs_table(name, record)
         for name, record in models.items():
             lines += _class_tables(name, record)
     return "\n".join(lines) + "\n"
+
+
+def _resource(field: str, digits: int, scale: float = 1.0) -> Callable[[Any], str]:
+    """A cell formatter for one figure of a model's `resources` record."""
+    number = _number(digits, scale)
+    return lambda resources: number(resources.get(field) if isinstance(resources, Mapping) else None)
+
+
+# What the worker process used while each model trained (sampled every 0.5 s).
+RESOURCE_ROWS = (
+    ("Peak memory, RSS (MiB)", "resources", _resource("peak_rss_bytes", 0, 1 / 2**20)),
+    ("Mean CPU (% of one core)", "resources", _resource("mean_cpu_percent", 0)),
+    ("Peak GPU memory in use (MiB)", "resources", _resource("peak_gpu_memory_bytes", 0, 1 / 2**20)),
+)
+
+
+def _resources_table(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    if not any(isinstance(record.get("resources"), Mapping) for record in models.values()):
+        return []  # summaries written before the worker recorded them
+    rows = [[label] + [render(models[m].get(key)) for m in models] for label, key, render in RESOURCE_ROWS]
+    return [
+        "",
+        "### Resources",
+        "",
+        markdown_table(["worker process"] + [MODEL_TITLES.get(m, m) for m in models], rows,
+                       ["l"] + ["r"] * len(models)),
+        "",
+        "Sampled every 0.5 s while each model trained; GPU memory is what the GPUs had in use "
+        "(— without a GPU).",
+    ]
 
 
 def _header(summary: Mapping[str, Any]) -> list[str]:
