@@ -154,6 +154,7 @@ def describe_strategy(strategy) -> dict:
     except RuntimeError:  # the default strategy has no device list: it uses the default device
         devices = []
     name = type(strategy).__name__.lstrip("_").replace("DefaultDistributionStrategy", "DefaultStrategy")
+    name = name.replace("CollectiveAllReduceStrategy", "MultiWorkerMirroredStrategy")  # its public name
     description = {"class": name, "replicas": strategy.num_replicas_in_sync, "devices": devices}
     if is_multiworker(strategy):
         cluster = cluster_lib.cluster_from_environment()

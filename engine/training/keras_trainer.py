@@ -258,15 +258,19 @@ def build_on_this_worker(model, data: Dataset) -> None:
 
 def multiworker_training_call(model) -> Callable:
     """A training call of one step for several workers. Keras 3's own averages each figure
-    (loss, accuracy) over an axis that a scalar lacks under MultiWorkerMirroredStrategy
-    (tensorflow/tensorflow#72388); this one averages them over the replicas."""
+    (loss, accuracy) over the workers, over an axis that a scalar lacks under
+    MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388). This one gives this worker's
+    running figures (its replicas' mean) without asking the others: two collective
+    operations a step saved (a step took ~50 ms instead of ~16 on two local workers). The
+    epoch's figures are the metrics' own, read over all the workers at its end."""
     tf = tensorflow()
     strategy = model.distribute_strategy
 
     @tf.function
     def call(iterator):
         logs = strategy.run(model.train_step, args=(next(iterator),))
-        return {name: strategy.reduce("MEAN", value, axis=None) for name, value in logs.items()}
+        return {name: tf.reduce_mean(tf.stack(strategy.experimental_local_results(value)), axis=0)
+                for name, value in logs.items()}
 
     return call
 
