@@ -127,6 +127,16 @@ def is_chief(strategy: str = "multiworker", environ: Mapping[str, str] | None = 
     return cluster is None or cluster.is_chief
 
 
+def joining_message(strategy: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """What a worker says before it waits for the others (None without a cluster of several)."""
+    cluster = cluster_for(strategy, environ)
+    if cluster is None or len(cluster.workers) < 2:
+        return None
+    role = "the chief" if cluster.is_chief else "its own files go to a scratch directory, the chief writes the run's"
+    others = ", ".join(cluster.name(i) for i in cluster.others)
+    return f"Worker {cluster.index} of {len(cluster.workers)} ({role}); waiting for {others}…"
+
+
 def _seconds_from(variable: str, default: float, environ: Mapping[str, str] | None) -> float:
     raw = (os.environ if environ is None else environ).get(variable, "").strip()
     if not raw:

@@ -30,6 +30,7 @@ from fmnist_tui.engine.training.cluster import (
     Cluster,
     collective_timeout,
     free_ports,
+    joining_message,
     launch_local_workers,
     local_tf_config,
     lost_worker_index,
@@ -124,6 +125,16 @@ def test_a_worker_waits_for_the_others_but_not_forever():
         wait_for_workers(cluster, timeout=5, poll=0.05)
         with pytest.raises(ClusterError, match=f"cannot listen on port {missing}"):  # its port is taken
             wait_for_workers(Cluster(cluster.workers, 1), timeout=1)
+
+
+def test_a_worker_says_who_it_is_and_whom_it_waits_for():
+    two = ["localhost:23456", "localhost:23457"]
+    assert joining_message("multiworker", {"TF_CONFIG": local_tf_config(two, 0)}) == \
+        "Worker 0 of 2 (the chief); waiting for worker 1 (localhost:23457)…"
+    assert joining_message("multiworker", {"TF_CONFIG": local_tf_config(two, 1)}).startswith(
+        "Worker 1 of 2 (its own files go to a scratch directory, the chief writes the run's); waiting for worker 0")
+    assert joining_message("default", {"TF_CONFIG": local_tf_config(two, 1)}) is None
+    assert joining_message("multiworker", {}) is None
 
 
 def test_workers_run_the_command_line_without_its_workers_option():
