@@ -191,6 +191,7 @@ def outputs_of_this_worker(out: str | Path, logs: str | Path | None, strategy: s
 
 # ---- joining, and losing a worker -----------------------------------------------------------
 
+
 def wait_for_workers(cluster: Cluster, timeout: float, poll: float = 0.2) -> None:
     """Return once every other worker listens on its address, listening on this one's
     meanwhile; a `ClusterError` naming the missing workers after `timeout` seconds.
@@ -198,7 +199,7 @@ def wait_for_workers(cluster: Cluster, timeout: float, poll: float = 0.2) -> Non
     TensorFlow's own wait for the cluster (inside `MultiWorkerMirroredStrategy()`) has no
     limit and holds the interpreter while it waits, so not even a signal is handled then;
     this wait comes first, and TensorFlow's is then short."""
-    host, _, port = cluster.workers[cluster.index].rpartition(":")
+    port = cluster.workers[cluster.index].rpartition(":")[2]
     own = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -222,7 +223,8 @@ def wait_for_workers(cluster: Cluster, timeout: float, poll: float = 0.2) -> Non
                     f"{', '.join(cluster.name(i) for i in waiting)} {'is' if len(waiting) == 1 else 'are'} "
                     "not listening.",
                     "Start every worker with the same command and the same TF_CONFIG cluster (only task.index "
-                    f"differs), and let the port through the firewall; allow longer with {JOIN_TIMEOUT_VARIABLE}=SECONDS.")
+                    "differs), and let the port through the firewall; allow longer with "
+                    f"{JOIN_TIMEOUT_VARIABLE}=SECONDS.")
             time.sleep(poll)
     finally:
         own.close()
