@@ -229,7 +229,9 @@ def values_of(resolved: Mapping[str, Resolved], section: str) -> dict[str, Any]:
 # ---- FMNIST_* variables that are not settings ---------------------------------------------
 
 ENV_PREFIX = "FMNIST_"
-OTHER_VARIABLES = ("FMNIST_CONFIG",)  # read by find_config_file; FMNIST_DATA is general.data_dir's
+# read by find_config_file, and by a cluster's workers (engine/training/cluster.py); FMNIST_DATA is
+# general.data_dir's
+OTHER_VARIABLES = ("FMNIST_CONFIG", "FMNIST_COLLECTIVE_TIMEOUT", "FMNIST_CLUSTER_JOIN_TIMEOUT")
 
 
 def unknown_environment_variables(

@@ -154,6 +154,8 @@ ESCAPE_DELAY_MS = 50
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "workers", None) is not None:
+        return launch_workers(args, sys.argv[1:] if argv is None else list(argv))
     if args.command is not None:  # the app shows them as notifications instead
         for warning in unknown_variable_warnings():
             print(f"fmnist-tui: warning: {warning}", file=sys.stderr)
@@ -252,6 +254,23 @@ def run_task(args: argparse.Namespace) -> int:
     except FmnistError as exc:  # the run could not even start (a full disk, say)
         error_console.print(f"fmnist-tui run {module.NAME}: error: {exc}", markup=False)
         return EXIT_FAILED
+    finally:
+        if getattr(args, "scratch_outputs", None) is not None and not getattr(args, "detach", False):
+            args.scratch_outputs.remove_scratch()  # a cluster worker's own files (not the chief)
+
+
+def launch_workers(args, argv: list[str]) -> int:
+    """`run train --workers N`: N local workers of one cluster (see engine/training/cluster.py)."""
+    from fmnist_tui.engine.errors import ConfigError
+    from fmnist_tui.engine.training.cluster import launch_local_workers
+
+    from .headless import EXIT_USAGE
+
+    try:
+        return launch_local_workers(argv, args.workers)
+    except ConfigError as exc:
+        print(f"fmnist-tui run train: error: --workers: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def where_set(field: str, sections: list[str], resolved) -> str:

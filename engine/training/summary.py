@@ -210,7 +210,11 @@ def setting_text(value: Any) -> str:
 def _strategy_text(strategy: Any) -> str:
     if not isinstance(strategy, Mapping) or not strategy:
         return "—"
-    return f"{strategy.get('class')} ({strategy.get('replicas')} replica(s))"
+    text = f"{strategy.get('class')} ({strategy.get('replicas')} replica(s))"
+    cluster = strategy.get("cluster")
+    if isinstance(cluster, Mapping) and isinstance(cluster.get("hosts"), list):
+        text += f" on {cluster.get('workers')} workers: " + ", ".join(str(h) for h in cluster["hosts"])
+    return text
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -65,8 +65,12 @@ class TrainTask(Task):
         return render_train_markdown(summary)
 
     def prepare(self, ctx: RunContext) -> None:
+        from .cluster import joining_message
         from .distribute import describe_strategy, make_strategy
 
+        message = joining_message(self.config.strategy)
+        if message:  # a cluster's worker waits for the others before its strategy exists
+            ctx.emit(Log(message))
         ctx.summary["strategy"] = describe_strategy(make_strategy(self.config.strategy))
 
     def run(self, ctx: RunContext) -> None:

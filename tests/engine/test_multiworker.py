@@ -313,3 +313,17 @@ def test_sigterm_ends_a_worker_waiting_on_a_stopped_peer_within_ten_seconds(monk
         assert len(summary["models"]["lowlevel"]["epochs"]) >= 1
     finally:
         os.kill(other.pid, signal.SIGKILL)
+
+
+def test_the_command_line_refuses_a_bad_worker_count_and_a_detached_non_chief(monkeypatch, tmp_path, capsys):
+    from fmnist_tui.tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "train", "--workers", "0"]) == 2
+    assert "--workers: The number of local workers must be from 1 to 64, got 0." in capsys.readouterr().err
+    # worker 1 of a cluster has nothing to keep: it cannot run in the background
+    monkeypatch.setenv("TF_CONFIG", local_tf_config(["localhost:1", "localhost:2"], 1))
+    data = save_npz(make_small_dataset(train=64, test=16), tmp_path / "d.npz")
+    assert main(["run", "train", "--strategy", "multiworker", "--detach", "--data-dir", data]) == 2
+    assert "Only the chief of a cluster (worker 0) can run in the background" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()

@@ -43,14 +43,35 @@ def add_arguments(parser: argparse.ArgumentParser, added: set[str] | None = None
             help="continue a cancelled or interrupted training in its own directory, from its last completed "
             "epoch, with its original settings",
         )
+        parser.add_argument(
+            "--workers", metavar="N", type=_worker_count, default=None,
+            help="try multi-worker training on this machine: N local worker processes of one cluster "
+            "(free ports, the cores shared between them), the chief's output shown; Ctrl-C stops them all",
+        )
+
+
+def _worker_count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
 
 
 def build_task(args: argparse.Namespace):
     from fmnist_tui.engine.data import check_data_dir
+    from fmnist_tui.engine.errors import ConfigError
+    from fmnist_tui.engine.training.cluster import outputs_of_this_worker
     from fmnist_tui.engine.training.task import TrainTask
 
     check_data_dir(args.data_dir)
     config = TrainConfig.parse(section_values(args, "train"))
+    # A worker of a cluster other than the chief writes into a scratch directory of its own.
+    outputs = outputs_of_this_worker(args.out, args.logs, config.strategy)
+    if outputs.scratch is not None and getattr(args, "detach", False):
+        outputs.remove_scratch()
+        raise ConfigError("strategy", "Only the chief of a cluster (worker 0) can run in the background: "
+                          "the other workers write nothing to keep.", "Drop --detach on this worker.")
+    args.out, args.logs, args.scratch_outputs = str(outputs.out), outputs.logs, outputs
     return TrainTask(config, data_dir=args.data_dir, logs_dir=args.logs)
 
 
