@@ -1,4 +1,5 @@
-"""Per-class figures from a real (small) training: summary.json, events, mistakes, TensorBoard."""
+"""What a real (small) training records beside its losses: per-class figures (summary.json,
+events, mistakes, TensorBoard) and the worker's resources per model."""
 
 from __future__ import annotations
 
@@ -80,3 +81,14 @@ def test_tensorboard_gets_the_confusion_matrix_as_image_and_text(small_run):
     assert accumulator.SummaryMetadata("confusion_matrix_counts").plugin_data.plugin_name == "text"
     text = accumulator.Tensors("confusion_matrix_counts")[-1].tensor_proto.string_val[0].decode()
     assert "T-shirt/top" in text and "Ankle boot" in text
+
+
+def test_each_model_records_the_resources_its_training_used(small_run):
+    _, events = small_run
+    summary = json.loads((events[-1].summary_path.parent / "summary.json").read_text())
+    for model in ("keras", "lowlevel"):
+        resources = summary["models"][model]["resources"]
+        assert resources["samples"] >= 2, model  # one when it starts, one when it ends
+        assert resources["peak_rss_bytes"] > 100 * 2**20, model  # TensorFlow is in this process
+        assert resources["mean_cpu_percent"] is not None and resources["mean_cpu_percent"] >= 0, model
+        assert resources["peak_gpu_memory_bytes"] is None, model  # no GPU on this machine

@@ -155,20 +155,6 @@ def test_a_resumed_model_s_figures_cover_both_attempts():
 # ---- what a training records per model (engine/training/task.py) ---------------------------
 
 
-def test_a_training_records_each_model_s_resources_in_its_summary(small_data):
-    from fmnist_tui.engine.runner import run_collecting
-    from fmnist_tui.engine.training.config import TrainConfig
-    from fmnist_tui.engine.training.task import TrainTask
-
-    config = TrainConfig.parse({"epochs": 1, "batch_size": 64, "models": "lowlevel"})
-    summary = run_collecting(TrainTask(config, logs_dir=None, data_loader=lambda: small_data), None)[-1].summary
-    resources = summary["models"]["lowlevel"]["resources"]
-    assert resources["samples"] >= 2  # one when it starts, one when it ends
-    assert resources["peak_rss_bytes"] > 100 * MIB  # TensorFlow is in this process
-    assert resources["mean_cpu_percent"] is not None and resources["mean_cpu_percent"] >= 0
-    assert resources["peak_gpu_memory_bytes"] is None  # no GPU on this machine
-
-
 def test_a_cancelled_training_still_records_what_it_saw(small_data):
     from fmnist_tui.engine.events import EpochEnded, RunCancelled
     from fmnist_tui.engine.runner import CancelToken, execute
