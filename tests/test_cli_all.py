@@ -35,10 +35,10 @@ def test_help_lists_every_task_option(capsys):
         assert option in out
 
 
-@pytest.mark.realdata
-def test_run_all_writes_a_complete_report(tmp_path):
+def test_run_all_writes_a_complete_report(tmp_path, small_npz):
     result = subprocess.run(
         [sys.executable, "-m", "fmnist_tui.tui.cli", "run", "all", "--epochs", "1", "--models", "lowlevel",
+         "--data-dir", small_npz,
          "--sizes", "64,128", "--rounds", "2", "--out", str(tmp_path / "runs"), "--logs", str(tmp_path / "logs")],
         capture_output=True, text=True, timeout=600,
     )

@@ -283,7 +283,7 @@ def wait_for_epochs(run_dir: Path, count: int = 1, seconds: float = 120.0) -> No
 
 
 def test_a_lost_worker_fails_the_others_run_within_the_collective_timeout(monkeypatch, tmp_path, cluster_npz):
-    timeout = 15.0
+    timeout = 8.0
     (chief, other), addresses = start_two_workers(monkeypatch, tmp_path, cluster_npz, timeout)
     wait_for_epochs(chief.run_dir)
     os.kill(other.pid, signal.SIGKILL)
