@@ -137,11 +137,28 @@ WORKER_NICENESS = 5
 
 def yield_to_the_ui() -> None:
     """Run a little nicer than the app, so that keys are answered at once while TensorFlow
-    fills every core; with nothing else to run, training speed is the same."""
+    fills every core; with nothing else to run, training speed is the same.
+
+    A worker runs in a session of its own, and where the kernel groups processes by session
+    (sched_autogroup, on by default in most distributions) a process's nice value only
+    weighs against its own group: the group's nice (/proc/self/autogroup) is what weighs
+    against the app's. Both are set.
+    """
     try:
         os.nice(WORKER_NICENESS)
     except OSError:
         pass
+    set_autogroup_nice(WORKER_NICENESS)
+
+
+def set_autogroup_nice(niceness: int, path: Path = Path("/proc/self/autogroup")) -> bool:
+    """Give this process's scheduling group `niceness`; False where there is no such group
+    (not Linux, autogroup off) or it may not be changed."""
+    try:
+        path.write_text(f"{niceness}\n")
+        return True
+    except OSError:
+        return False
 
 
 def redirect_output(path: Path) -> None:

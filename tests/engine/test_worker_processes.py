@@ -10,6 +10,8 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -151,3 +153,16 @@ def test_the_first_summary_names_the_worker_before_tensorflow_has_loaded(small_n
     assert live_status(summary) == "running"
     request_cancel(run.run_dir)
     assert wait_for_ending(run.run_dir, timeout=60)["status"] == "cancelled"
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no scheduler autogroups here")
+def test_a_worker_in_its_own_session_yields_to_the_app_across_scheduling_groups():
+    # in a new session the process has a scheduling group of its own: its nice value alone
+    # would not weigh against the app's group
+    script = ("from fmnist_tui.engine.worker import yield_to_the_ui; yield_to_the_ui(); "
+              "import os; print(os.nice(0)); print(open('/proc/self/autogroup').read())")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          start_new_session=True)
+    niceness, group = done.stdout.splitlines()[:2]
+    assert int(niceness) >= 5
+    assert group.rstrip().endswith("nice 5")
