@@ -133,7 +133,7 @@ async def screen_view(run_dir: Path, runs: Path) -> dict:
         screen = app.screen
         assert isinstance(screen, DevicesScreen)
         screen.attach(run_dir)
-        for worker in [w for w in app.workers if w.group == screen.RUN_GROUP]:
+        for worker in [w for w in app.workers if w.group == screen.TASK]:
             await worker.wait()
         await pilot.pause()
         table = screen.query_one("#results-table", DataTable)

@@ -211,7 +211,7 @@ async def test_summary_headless_and_screen_show_the_same_sections_and_values(app
         screen = await open_screen(pilot, key, kind)
         for name, value in fields.items():
             set_field(screen, name, value)
-        await compute(pilot, screen.RUN_GROUP)
+        await compute(pilot, screen.TASK)
         on_screen, badge = screen.output_text(WIDE), screen.badge_text
         run_dir = screen.last_summary_path.parent
     markdown = (run_dir / "summary.md").read_text(encoding="utf-8")

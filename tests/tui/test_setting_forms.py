@@ -74,7 +74,7 @@ async def test_a_bad_value_reads_the_same_in_the_form_as_on_the_command_line(app
         set_field(screen, setting.key, bad)
         await pilot.press("s")
         await pilot.pause()
-        for worker in [w for w in app.workers if w.group == kind.RUN_GROUP]:
+        for worker in [w for w in app.workers if w.group == kind.TASK]:
             await worker.wait()
         await pilot.pause()
         assert screen.query_one(f"#field-{setting.key}").error == expected

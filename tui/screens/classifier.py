@@ -61,7 +61,6 @@ Counts are shaded by their share of the row: green on the diagonal (correct), re
 (mistaken). Mistakes are the test images of the last epoch, most confident first.
 """
 
-    RUN_GROUP = "train"
     TASK = "train"
     CONFIG = TrainConfig
     SETTINGS = ("train.epochs", "train.batch_size", "train.learning_rate", "train.dropout", "train.hidden_units",

@@ -57,7 +57,6 @@ TF32: `auto`, `on`, `off`. Summaries go to `runs/<run-id>/`.
 Keys: **s** start · **c** cancel · **Esc** home · **?** help · **q** quit
 """
 
-    RUN_GROUP = "devices"
     TASK = "devices"
     CONFIG = DevicesConfig
     SETTINGS = ("devices.sizes", "devices.rounds", "devices.warmup", "devices.dtype", "devices.devices",

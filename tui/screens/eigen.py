@@ -36,7 +36,6 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
 
     SETTINGS = ("eigen.matrix", "eigen.tolerance")
     CONFIG = EigenConfig
-    RUN_GROUP = "eigen"
     TASK = "eigen"
     TASK_TITLE = "Eigen"
     SECTIONS, HEADLINE = eigen_sections, eigen_headline

@@ -37,7 +37,6 @@ Keys: **s** or **Enter** compute · **c** cancel · **↑/↓ PgUp/PgDn** scroll
 
     SETTINGS = ("jacobian.expr", "jacobian.at", "jacobian.vars", "jacobian.tolerance")
     CONFIG = JacobianConfig
-    RUN_GROUP = "jacobian"
     TASK = "jacobian"
     TASK_TITLE = "Jacobian"
     SECTIONS, HEADLINE = jacobian_sections, jacobian_headline

@@ -49,7 +49,6 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
         Binding("c", "cancel", "Cancel", id="cancel", tooltip="Cancel the run (keeps what completed)"),
     ]
 
-    RUN_GROUP: ClassVar[str] = "task"  # the worker group (tests wait on it)
     STATUS_ID: ClassVar[str] = "#run-status"
     LOG_ID: ClassVar[str] = ""  # the screen's Log widget; without one, lines go to Textual's devtools log
     TASK_TITLE: ClassVar[str] = ""  # titles the notification of a run that completed or was cancelled
@@ -68,7 +67,7 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
 
     # ---- hooks -------------------------------------------------------------------------
 
-    TASK: ClassVar[str] = ""  # the engine task this screen runs
+    TASK: ClassVar[str] = ""  # the engine task this screen runs (and its run worker's group, which tests wait on)
     SETTINGS: ClassVar[tuple[str, ...]] = ()  # "section.key" of the settings the form shows, in order
     FIELDS_LEAVE: ClassVar[str] = ""  # characters the form's text fields leave to the screen's keys
     CONFIG: ClassVar[type[SettingsConfig]]  # the task's config: parses and checks the form's values
@@ -240,7 +239,7 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
         self._ring_on_ending = True
         self.run_dir = None
         self.running = True
-        self.run_worker(self._launch_and_follow(runs_dir), group=self.RUN_GROUP, exclusive=True, exit_on_error=False)
+        self.run_worker(self._launch_and_follow(runs_dir), group=self.TASK, exclusive=True, exit_on_error=False)
 
     def attach(self, run_dir: Path) -> None:
         """Follow a run that is already going: its journal so far, then live."""
@@ -249,7 +248,7 @@ class TaskScreen(EventDispatch, WorkbenchScreen[None]):
         self._cancel_requested = False
         self.run_dir = Path(run_dir)
         self.running = True
-        self.run_worker(self._attach_and_follow(self.run_dir), group=self.RUN_GROUP, exclusive=True,
+        self.run_worker(self._attach_and_follow(self.run_dir), group=self.TASK, exclusive=True,
                         exit_on_error=False)
 
     def action_cancel(self) -> None:
