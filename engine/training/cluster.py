@@ -378,7 +378,8 @@ def start_local_workers(argv: Sequence[str], workers: int, scratch: Path, comman
                         stderr: IO | None = None) -> list[LocalWorker]:
     """Start `workers` processes of `command + argv`, each in a session of its own, with a
     generated TF_CONFIG on free local ports. Worker 0's output is the launcher's (or
-    `stdout`/`stderr`); the others write their runs, logs and stderr under `scratch`."""
+    `stdout`/`stderr`); the others' stderr goes under `scratch` (their runs and logs go to
+    scratch directories they make themselves, see `outputs_of_this_worker`)."""
     addresses = [f"localhost:{port}" for port in free_ports(workers)]
     threads = threads or threads_per_worker(workers)
     started: list[LocalWorker] = []
@@ -388,11 +389,9 @@ def start_local_workers(argv: Sequence[str], workers: int, scratch: Path, comman
         env.setdefault("OMP_NUM_THREADS", str(threads))  # oneDNN's
         args = [*command, *argv, "--strategy", "multiworker"]
         stderr_path = None
-        if index > 0:
-            own = scratch / f"worker-{index}"
-            args += ["--out", str(own / "runs"), "--logs", str(own / "logs"), "--notify", "off"]
-            own.mkdir(parents=True, exist_ok=True)
-            stderr_path = own / "stderr.log"
+        if index > 0:  # its runs and logs go to a scratch directory of its own (outputs_of_this_worker)
+            args += ["--notify", "off"]
+            stderr_path = scratch / f"worker-{index}.stderr.log"
         err_file = open(stderr_path, "wb") if stderr_path else None
         try:
             process = subprocess.Popen(
