@@ -14,7 +14,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..class_figures import CLASS_NAMES, confusion_matrix, find_mistakes, matrix_lists, per_class, save_mistakes
+from fmnist_tui.render.class_figures import confusion_table
+
+from ..class_figures import confusion_matrix, find_mistakes, matrix_lists, per_class, save_mistakes
 from ..events import BatchProgress, ClassesScored, EpochEnded, EpochStarted, Event, ModelResumed, Throttle
 from ..summaries import ResultsWriteError
 from .checkpoints import ModelCheckpoint
@@ -55,7 +57,8 @@ class TensorBoardWriter:
         tf = tensorflow()
         with self._writer("test").as_default():
             tf.summary.image("confusion_matrix", confusion_image(matrix)[np.newaxis], step=epoch)
-            tf.summary.text("confusion_matrix_counts", confusion_text(matrix), step=epoch)
+            # the counts as the summary shows them (a Markdown table with class names)
+            tf.summary.text("confusion_matrix_counts", confusion_table(matrix_lists(matrix)).markdown(), step=epoch)
         self._writer("test").flush()
 
     def close(self) -> None:
@@ -75,14 +78,6 @@ def confusion_image(matrix: np.ndarray) -> np.ndarray:
     white, blue = np.array([255.0, 255.0, 255.0]), np.array([8.0, 48.0, 107.0])
     cells = white + share[..., np.newaxis] * (blue - white)
     return np.kron(cells, np.ones((CELL_PIXELS, CELL_PIXELS, 1))).astype(np.uint8)
-
-
-def confusion_text(matrix: np.ndarray) -> str:
-    """The counts as a Markdown table with class names (TensorBoard's text plugin renders it)."""
-    names = [CLASS_NAMES[i] if i < len(CLASS_NAMES) else str(i) for i in range(len(matrix))]
-    lines = ["| true ↓ predicted → | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    lines += [f"| {name} | " + " | ".join(str(int(c)) for c in row) + " |" for name, row in zip(names, matrix)]
-    return "\n".join(lines)
 
 
 class ModelReporter:
