@@ -58,9 +58,10 @@ EXECUTION_NOTE = (
 EPOCH_COLUMNS = (("epoch", None), ("loss", 4), ("accuracy", 4), ("test_loss", 4), ("test_accuracy", 4), ("seconds", 2))
 
 
-def comparison_rows(models: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
-    """Rows of metric | model | model…, shared by the Markdown summary and both front ends."""
-    return [[label] + [render(models[m].get(key)) for m in models] for label, key, render in COMPARISON_ROWS]
+def comparison_rows(models: Mapping[str, Mapping[str, Any]], rows=COMPARISON_ROWS) -> list[list[str]]:
+    """Rows of metric | model | model…, shared by the Markdown summary and both front ends;
+    `rows` are (label, key in the model record, formatter)."""
+    return [[label] + [render(models[m].get(key)) for m in models] for label, key, render in rows]
 
 
 def render_train_markdown(summary: Mapping[str, Any]) -> str:
@@ -106,12 +107,12 @@ RESOURCE_ROWS = (
 def _resources_table(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
     if not any(isinstance(record.get("resources"), Mapping) for record in models.values()):
         return []  # summaries written before the worker recorded them
-    rows = [[label] + [render(models[m].get(key)) for m in models] for label, key, render in RESOURCE_ROWS]
     return [
         "",
         "### Resources",
         "",
-        markdown_table(["worker process"] + [MODEL_TITLES.get(m, m) for m in models], rows,
+        markdown_table(["worker process"] + [MODEL_TITLES.get(m, m) for m in models],
+                       comparison_rows(models, RESOURCE_ROWS),
                        ["l"] + ["r"] * len(models)),
         "",
         "Sampled every 0.5 s while each model trained; GPU memory is what the GPUs had in use "
