@@ -96,8 +96,8 @@ Counts are shaded by their share of the row: green on the diagonal (correct), re
             with Vertical(id="train-main"):
                 yield Static("Ready. Press [b]s[/b] to start training.", id="run-status")
                 yield SystemPanel(id="train-system")
-                for index, model in enumerate(MODEL_NAMES):
-                    yield ModelProgress(model, MODEL_TITLES[model], classes="-first" if index == 0 else "")
+                for model in MODEL_NAMES:
+                    yield ModelProgress(model, MODEL_TITLES[model])
                 with TabbedContent(id="train-tabs"):
                     with TabPane("Comparison", id="tab-comparison"):
                         yield DataTable(id="comparison-table", cursor_type="none", zebra_stripes=True)

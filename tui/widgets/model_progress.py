@@ -10,8 +10,8 @@ from ..formatting import format_eta
 
 
 class ModelProgress(Vertical):
-    def __init__(self, model: str, title: str, classes: str = "") -> None:
-        super().__init__(id=f"progress-{model}", classes=f"model-progress {classes}".strip())
+    def __init__(self, model: str, title: str) -> None:
+        super().__init__(id=f"progress-{model}", classes="model-progress")
         self.model = model
         self.title = title
 
