@@ -104,7 +104,7 @@ def load_config_file(path: Path) -> ConfigFile:
                 keys = ", ".join(s.key for s in setting_specs.section_settings(section))
                 raise ConfigError("config", f"{where}: unknown setting '{key}' in [{section}].",
                                   f"Settings of [{section}] are: {keys}.")
-            if section == "general" and key in _EXAMPLE_PATH:  # the paths (not e.g. notify)
+            if _is_path(section, key):
                 _check_general_path(where, key, value)
             if isinstance(value, list):
                 value = ",".join(str(v) for v in value)
@@ -143,6 +143,11 @@ def _check_general_path(where: str, key: str, value: Any) -> None:
 
 
 _EXAMPLE_PATH = {"out": "runs", "logs": "logs", "data_dir": "/data/fmnist"}
+
+
+def _is_path(section: str, key: str) -> bool:
+    """The path settings of [general] (its others, such as notify, are checked by their parsers)."""
+    return section == "general" and key in _EXAMPLE_PATH
 _EMPTY_HINT = {  # completed by how to fall back to the default: "remove the line", "unset it"…
     "out": "Name a directory for run summaries (the default is runs)",
     "logs": "Name a directory for logs (the default is logs)",
@@ -207,7 +212,7 @@ def resolve(
             result[name] = Resolved(setting, config.values[name], f"file {config.path}:{config.lines.get(name, 0)}")
         else:
             result[name] = Resolved(setting, setting.default, "default")
-        if setting.section == "general" and setting.key in _EMPTY_HINT:  # the paths
+        if _is_path(setting.section, setting.key):
             _check_not_blank(result[name])
     return result
 
