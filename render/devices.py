@@ -50,7 +50,14 @@ def format_ms(value: Any) -> str:
 
 
 def format_gflops(value: Any) -> str:
-    return f"{value:.1f}" if _finite(value) else NO_VALUE
+    """GFLOP/s to one decimal; small rates (a tiny product on a loaded machine) keep two figures, never "0.0"."""
+    if not _finite(value):
+        return NO_VALUE
+    if value >= 10 or value <= 0:
+        return f"{value:.1f}"
+    if value >= 0.001:
+        return f"{value:.{max(1, 1 - math.floor(math.log10(value)))}f}"
+    return "<0.001"
 
 
 def format_speedup(value: Any) -> str:

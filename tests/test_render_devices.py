@@ -32,7 +32,7 @@ ROWS = [
     ["64", "NumPy (CPU)", "float32", "0.043", "0.043", "0.032", "0.016", "12.1", "9.98×"],
     ["64", *NO_GPU_ROW],
     ["128", "CPU:0", "float32", "rejected: not synchronized", "—", "—", "—", "—", "—"],
-    ["128", "NumPy (CPU)", "float32", "123.5", "124.0", "120.1", "2.500", "0.0", "—"],
+    ["128", "NumPy (CPU)", "float32", "123.5", "124.0", "120.1", "2.500", "0.034", "—"],
     ["128", *NO_GPU_ROW],
 ]
 CONFIG = {"sizes": [64, 128], "rounds": 2, "dtype": "float32", "devices": ["cpu", "gpu"], "tf32": None,
@@ -203,3 +203,10 @@ def test_no_gpu_rows_only_when_a_gpu_was_asked_for():
 def test_times_read_with_three_decimals_below_100_ms_and_one_above():
     assert [format_ms(v) for v in (0.04286, 99.9994, 123.456, None, float("nan"), True)] == [
         "0.043", "99.999", "123.5", "—", "—", "—"]
+
+
+def test_gflops_keep_two_figures_when_small_so_a_slow_tiny_product_never_reads_zero():
+    from fmnist_tui.render.devices import format_gflops
+
+    assert [format_gflops(v) for v in (123.456, 10.0, 5.43, 0.543, 0.0421, 0.00421, 0.0004, 0, None)] == [
+        "123.5", "10.0", "5.4", "0.54", "0.042", "0.0042", "<0.001", "0.0", "—"]
