@@ -207,6 +207,9 @@ async def test_enter_on_a_count_shows_its_images_a_clears_the_pair_and_the_diago
         await pilot.press(*["right"] * (10 - SHIRT), "enter")  # on the Shirt row's precision
         await pilot.pause()
         assert "Shirt → any other class, 6 images, page 1 of 1" in screen_text(app)
+        await pilot.press("[", *["up"] * (SHIRT - PULLOVER), *["left"] * 11, "enter")  # on the Pullover row's name
+        await pilot.pause()
+        assert "Pullover → any other class, 3 images, page 1 of 1" in screen_text(app)
 
 
 async def test_m_and_the_selector_switch_both_tabs_to_the_other_model(tmp_path, app):

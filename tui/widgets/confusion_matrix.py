@@ -5,7 +5,7 @@ The cells, their styles and the wording come from `render.class_figures` (the su
 the headless output use the same). Every model's latest figures are kept; the table is
 redrawn only when it is shown (on `ClassesScored` while visible, else when next shown), so
 a run's epochs cost nothing while the user looks elsewhere. Enter (or a click) on a count
-posts `PairChosen` for its true/predicted pair; on a class's scores, for all its mistakes.
+posts `PairChosen` for its true/predicted pair; on a class's name or scores, for all its mistakes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
@@ -63,7 +64,7 @@ class ConfusionView(Vertical):
             yield Static("", id="confusion-note")
         # no cell padding: each cell brings one blank column of its own, so the matrix and the
         # scores fit beside the form at 120 columns
-        yield DataTable(id="confusion-table", cursor_type="cell", zebra_stripes=False, cell_padding=0)
+        yield DataTable(id="confusion-table", cursor_type="cell", zebra_stripes=False, cell_padding=0, fixed_columns=1)
         yield Static(Text.assemble(*legend_cells(), (HINT, "dim")), id="confusion-legend")
 
     @property
@@ -138,15 +139,19 @@ class ConfusionView(Vertical):
             note.update(NO_FIGURES.format(title=model_title(self.model)))
             return
         shaded = confusion_with_scores(event.confusion_matrix, event.per_class)
-        cursor = table.cursor_coordinate
+        # where the user was, kept across epochs; a fresh table starts on the first count
+        cursor = table.cursor_coordinate if table.row_count else Coordinate(0, 1)
         table.clear(columns=True)
+        # The class names are a real first column (fixed, so they stay when scrolled), and every
+        # column's width is set here: row labels and measured widths are settled only when the
+        # table next idles, and a redraw racing that once left the names blank.
         widths = [max(len(header), *(len(row[c]) for row in shaded.rows)) for c, header in enumerate(shaded.headers)]
-        for column in range(1, len(shaded.headers)):
-            table.add_column(Text(" " + shaded.headers[column].rjust(widths[column]), style="bold"), key=str(column))
+        for column, header in enumerate(shaded.headers):
+            title = header.ljust(widths[column]) if column == 0 else header.rjust(widths[column])
+            table.add_column(Text(" " + title, style="bold"), width=widths[column] + 1, key=str(column))
         for index, row in enumerate(shaded.rows):
-            cells = [Text.assemble(" ", (_aligned(row[c], widths[c], shaded.alignment[c]), shaded.style(index, c)))
-                     for c in range(1, len(row))]
-            table.add_row(*cells, label=Text(row[0].ljust(widths[0] + 1), style=shaded.style(index, 0)), key=str(index))
+            table.add_row(*[Text.assemble(" ", (_aligned(row[c], widths[c], shaded.alignment[c]), shaded.style(index, c)))
+                            for c in range(len(row))], key=str(index))
         table.display = True
         table.move_cursor(row=cursor.row, column=cursor.column, animate=False)
         note.update(confusion_caption(event.epoch, event.confusion_matrix))
@@ -175,7 +180,9 @@ class ConfusionView(Vertical):
             return
         classes = len(figures.confusion_matrix)
         true, column = event.coordinate.row, event.coordinate.column
-        self.post_message(self.PairChosen(self.model, true, column if column < classes else None))
+        # column 0 is the class's name, 1..classes its counts, then its scores: all its mistakes
+        predicted = column - 1 if 1 <= column <= classes else None
+        self.post_message(self.PairChosen(self.model, true, predicted))
 
 
 def _aligned(text: str, width: int, align: str) -> str:
