@@ -133,6 +133,7 @@ def share_gpus() -> None:
 
 
 WORKER_NICENESS = 5
+SPARE_NICENESS = 15  # a spare's group while it imports and waits (see main)
 
 
 def yield_to_the_ui() -> None:
@@ -251,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.spare:
         import json
 
+        # Warming up takes seconds of CPU the app needs most just then (it is starting too):
+        # the spare's group runs at a low priority until it has a task (lowering a group's
+        # nice back to a value ≥ 0 needs no privilege, unlike a process's own).
+        set_autogroup_nice(SPARE_NICENESS)
         try:
             environment = warm_up()
         except Exception as exc:  # a broken TensorFlow install: tell the app, which tells the user

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from importlib import import_module
 from importlib.util import find_spec
@@ -29,6 +30,10 @@ _START = time.perf_counter()
 FORM_CHECK_MODULES = ("fmnist_tui.engine.calculus.jacobian", "fmnist_tui.engine.calculus.eigen",
                       "fmnist_tui.engine.calculus.tasks")
 PREMOUNT_PAUSE = 0.2  # seconds between premounting two screens: keys get in between
+# A premount holds every key for its duration (0.1–0.8 s): only after this long without input,
+# when the user is reading rather than typing.
+PREMOUNT_AFTER_INPUT = 1.0
+PREMOUNT_WAIT_SECONDS = 30.0  # SymPy's import waits no longer for the premounts than this
 
 
 @dataclass
@@ -123,6 +128,8 @@ class FmnistApp(App[None]):
         self.startup_seconds: float | None = None
         self.spare_pool: Any = None
         self._screen_ready = False  # the screen being switched to is built (see switch_mode)
+        self._last_input = float("-inf")  # monotonic time of the last key or click
+        self._premounts_over = threading.Event()  # set when every task screen is mounted
 
     def on_mount(self) -> None:
         from fmnist_tui.engine.launcher import reap_children
@@ -150,16 +157,23 @@ class FmnistApp(App[None]):
     @work(thread=True, exclusive=True, group="preload", exit_on_error=False)
     def preload_screens(self) -> None:
         """Import the task screens' modules (~0.2–1 s each) before they are first opened,
-        and SymPy with the calculus parsers (~1 s), which check the Jacobian and Eigen forms.
-        Premounting starts as soon as the first task screen (the Classifier) can be built."""
-        start_premount = self.settings.premount_screens
+        then SymPy with the calculus parsers (~1 s), which check the Jacobian and Eigen forms.
+
+        Premounting starts as soon as the first task screen (the Classifier) can be built;
+        SymPy waits until it is over: sharing the GIL, each took twice as long, and so did
+        every key pressed meanwhile.
+        """
+        premount = self.settings.premount_screens
+        start_premount = premount
         for target in TASK_SCREENS.values():
             module_name = target.split(":")[0]
             if find_spec(f"{__package__}.screens.{module_name}") is not None:
                 import_module(f"{__package__}.screens.{module_name}")
                 if start_premount and module_name != "home":
                     start_premount = False
-                    self.call_from_thread(self.set_timer, PREMOUNT_PAUSE, self._premount_next_screen)
+                    self.call_from_thread(self.call_later, self._premount_next_screen)
+        if premount:
+            self._premounts_over.wait(PREMOUNT_WAIT_SECONDS)
         for module_name in FORM_CHECK_MODULES:
             import_module(module_name)
 
@@ -194,14 +208,18 @@ class FmnistApp(App[None]):
     async def _premount_next_screen(self) -> None:
         """Mount one task screen that was never opened, unseen, then come back for the next.
 
-        A screen's first mount costs 0.3–0.9 s of CPU (composing and styling ~100 widgets),
-        which the first key to open it would otherwise wait for. One screen per turn, so a
-        key pressed meanwhile waits for one screen at most; nothing is painted meanwhile.
+        A screen's first mount costs 0.1–0.8 s of CPU (composing and styling ~40–140 widgets),
+        which the first key to open it would otherwise wait for. One screen per turn, and
+        only once the user has not typed or clicked for `PREMOUNT_AFTER_INPUT`, so a key
+        rarely meets one; nothing is painted meanwhile.
         """
         unopened = self.unopened_modes()
-        if not unopened or len(self.screen_stack) > 1:  # a modal is open: try again later
-            if unopened:
-                self.set_timer(PREMOUNT_PAUSE, self._premount_next_screen)
+        if not unopened:
+            self._premounts_over.set()
+            return
+        quiet = time.monotonic() - self._last_input
+        if len(self.screen_stack) > 1 or quiet < PREMOUNT_AFTER_INPUT:  # a modal is open, or the user is typing
+            self.set_timer(max(PREMOUNT_PAUSE, PREMOUNT_AFTER_INPUT - quiet), self._premount_next_screen)
             return
         shown = self.current_mode
         with self.batch_update():
@@ -209,10 +227,16 @@ class FmnistApp(App[None]):
             await self.switch_mode(shown)
         self.set_timer(PREMOUNT_PAUSE, self._premount_next_screen)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
     def on_resize(self, event: events.Resize) -> None:
         fit_to_terminal(self, event.size)  # stacked layout classes; below the minimum, one message
 
     def on_unmount(self) -> None:
+        self._premounts_over.set()  # the preload thread need not wait for screens any more
         if self.spare_pool is not None:
             self.spare_pool.close()
 

@@ -166,3 +166,23 @@ def test_a_worker_in_its_own_session_yields_to_the_app_across_scheduling_groups(
     niceness, group = done.stdout.splitlines()[:2]
     assert int(niceness) >= 5
     assert group.rstrip().endswith("nice 5")
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no scheduler autogroups here")
+def test_a_warming_spare_gives_way_to_the_app_starting_beside_it():
+    from fmnist_tui.engine.launcher import SparePool
+    from fmnist_tui.engine.worker import SPARE_NICENESS
+
+    pool = SparePool()
+    pool.start()
+    pid = pool.pid
+    assert pid is not None
+    try:
+        group = Path(f"/proc/{pid}/autogroup")
+        deadline = time.monotonic() + 20
+        while not group.read_text().rstrip().endswith(f"nice {SPARE_NICENESS}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert group.read_text().rstrip().endswith(f"nice {SPARE_NICENESS}")  # while it imports TensorFlow
+    finally:
+        os.kill(pid, signal.SIGTERM)  # a spare without a task just exits
+        pool.close()

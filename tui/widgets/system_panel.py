@@ -120,6 +120,7 @@ class SystemPanel(Static):
         self._sampler = sampler
         self._worker: RunWorker = NO_RUN
         self._worker_run_dir: Path | None = None  # the run `_worker` belongs to
+        self._shown_rows = -1  # how many rows the line shown last wrapped onto
 
     def on_mount(self) -> None:
         if self._sampler is None:
@@ -140,7 +141,15 @@ class SystemPanel(Static):
         except Exception as exc:  # psutil refused, /proc unreadable…: say so, keep going
             line = Text(f"System figures unavailable ({type(exc).__name__}: {exc})", style="yellow")
         if self.is_attached:
-            self.update(line)
+            # a layout pass of the whole screen each second cost a training beside it more than
+            # the panel itself: only when the line wraps onto more or fewer rows than before
+            lines = self._rows(line)
+            self.update(line, layout=lines != self._shown_rows)
+            self._shown_rows = lines
+
+    def _rows(self, line: Text) -> int:
+        width = self.content_region.width
+        return len(line.wrap(self.app.console, width)) if width > 0 else 0
 
     def sample_line(self, run_dir: Path | None) -> Text:
         """One sample's line (in a thread: reads the run's summary, may run nvidia-smi)."""
