@@ -184,5 +184,7 @@ def test_a_warming_spare_gives_way_to_the_app_starting_beside_it():
             time.sleep(0.05)
         assert group.read_text().rstrip().endswith(f"nice {SPARE_NICENESS}")  # while it imports TensorFlow
     finally:
-        os.kill(pid, signal.SIGTERM)  # a spare without a task just exits
-        pool.close()
+        process = pool.take()
+        if process is not None:
+            process.terminate()  # a spare without a task just exits
+            process.wait(timeout=30)
