@@ -30,6 +30,8 @@ WORKER_MODULE = "fmnist_tui.engine.worker"
 WORKER_LOG = "worker.log"
 WORKER_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 CANCEL_WAIT_SECONDS = 20.0  # a worker ends within ~10 s of SIGTERM even when TensorFlow is stuck
+WORKER_NICENESS = 5  # a worker's scheduling group: a little nicer than the app's (see worker.py)
+SPARE_NICENESS = 15  # a spare's group while it warms up and waits, until it is given a task
 
 
 @dataclass
@@ -239,6 +241,16 @@ def wait_for_ending(run_dir: Path, timeout: float = CANCEL_WAIT_SECONDS, poll: f
 # ---- the warm spare ---------------------------------------------------------------------
 
 
+def set_autogroup_nice(niceness: int, path: Path = Path("/proc/self/autogroup")) -> bool:
+    """Give a process's scheduling group (this one's, or `path`'s) `niceness`; False where
+    there is no such group (not Linux, autogroup off) or it may not be changed."""
+    try:
+        path.write_text(f"{niceness}\n")
+        return True
+    except OSError:
+        return False
+
+
 class SparePool:
     """One worker kept warm: TensorFlow and SymPy imported, waiting for a spec on stdin.
 
@@ -282,6 +294,9 @@ class SparePool:
             process, self._process = self._process, None
         if process is None or process.poll() is not None or not pid_alive(process.pid, process_start(process.pid)):
             return None
+        # a spare still warming up would finish at its low priority, and on a busy machine
+        # (a detached training) a small task handed to it would wait minutes: raise it now
+        set_autogroup_nice(WORKER_NICENESS, Path(f"/proc/{process.pid}/autogroup"))
         return process
 
     @property

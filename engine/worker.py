@@ -25,7 +25,8 @@ from typing import Any
 from .errors import ConfigError, FmnistError
 from .events import Event, RunCancelled, RunFinished
 from .journal import JournalWriter, journal_path
-from .launcher import WORKER_LOG, WORKER_SIGNALS, RunSpec, read_summary
+from .launcher import (SPARE_NICENESS, WORKER_LOG, WORKER_NICENESS, WORKER_SIGNALS, RunSpec, read_summary,
+                       set_autogroup_nice)
 from .liveness import HEARTBEAT_SECONDS, worker_record
 from .runner import CancelToken, RunContext, Task, execute
 
@@ -132,8 +133,6 @@ def share_gpus() -> None:
         pass
 
 
-WORKER_NICENESS = 5
-SPARE_NICENESS = 15  # a spare's group while it imports and waits (see main)
 
 
 def yield_to_the_ui() -> None:
@@ -150,16 +149,6 @@ def yield_to_the_ui() -> None:
     except OSError:
         pass
     set_autogroup_nice(WORKER_NICENESS)
-
-
-def set_autogroup_nice(niceness: int, path: Path = Path("/proc/self/autogroup")) -> bool:
-    """Give this process's scheduling group `niceness`; False where there is no such group
-    (not Linux, autogroup off) or it may not be changed."""
-    try:
-        path.write_text(f"{niceness}\n")
-        return True
-    except OSError:
-        return False
 
 
 def redirect_output(path: Path) -> None:

@@ -169,22 +169,25 @@ def test_a_worker_in_its_own_session_yields_to_the_app_across_scheduling_groups(
 
 
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no scheduler autogroups here")
-def test_a_warming_spare_gives_way_to_the_app_starting_beside_it():
-    from fmnist_tui.engine.launcher import SparePool
-    from fmnist_tui.engine.worker import SPARE_NICENESS
+def test_a_warming_spare_gives_way_to_the_app_and_takes_a_workers_priority_once_taken():
+    from fmnist_tui.engine.launcher import SPARE_NICENESS, WORKER_NICENESS, SparePool
 
     pool = SparePool()
     pool.start()
     pid = pool.pid
     assert pid is not None
+    group = Path(f"/proc/{pid}/autogroup")
+    process = None
     try:
-        group = Path(f"/proc/{pid}/autogroup")
         deadline = time.monotonic() + 20
         while not group.read_text().rstrip().endswith(f"nice {SPARE_NICENESS}") and time.monotonic() < deadline:
             time.sleep(0.05)
         assert group.read_text().rstrip().endswith(f"nice {SPARE_NICENESS}")  # while it imports TensorFlow
+        process = pool.take()  # a task for it: it must not finish warming up at the low priority
+        assert process is not None and process.poll() is None
+        assert group.read_text().rstrip().endswith(f"nice {WORKER_NICENESS}")
     finally:
-        process = pool.take()
+        process = process or pool.take()
         if process is not None:
             process.terminate()  # a spare without a task just exits
             process.wait(timeout=30)
