@@ -148,6 +148,8 @@ _EXAMPLE_PATH = {"out": "runs", "logs": "logs", "data_dir": "/data/fmnist"}
 def _is_path(section: str, key: str) -> bool:
     """The path settings of [general] (its others, such as notify, are checked by their parsers)."""
     return section == "general" and key in _EXAMPLE_PATH
+
+
 _EMPTY_HINT = {  # completed by how to fall back to the default: "remove the line", "unset it"…
     "out": "Name a directory for run summaries (the default is runs)",
     "logs": "Name a directory for logs (the default is logs)",

@@ -133,8 +133,6 @@ def share_gpus() -> None:
         pass
 
 
-
-
 def yield_to_the_ui() -> None:
     """Run a little nicer than the app, so that keys are answered at once while TensorFlow
     fills every core; with nothing else to run, training speed is the same.
