@@ -145,7 +145,11 @@ def write_first_summary(spec: RunSpec, pid: int) -> None:
         "finished_at": None, "seconds_total": None, "config": spec.options, "environment": {},
         "worker": worker_record(pid),
     }
-    write_summary(spec.run_dir, summary, f"# Run {spec.run_id} ({spec.task})\n\n**Status:** running (starting)\n")
+    # The JSON last, just before the worker is handed its spec: a launcher killed in between
+    # (the terminal closed as `s` was pressed) leaves the shortest window in which the run is
+    # listed but its worker has no task (it then exits, and the run reads interrupted).
+    write_summary(spec.run_dir, summary, f"# Run {spec.run_id} ({spec.task})\n\n**Status:** running (starting)\n",
+                  markdown_first=True)
 
 
 def mark_resuming(run_dir: Path, pid: int) -> None:

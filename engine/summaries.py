@@ -105,15 +105,19 @@ class ResultsWriteError(FmnistError):
         super().__init__(f"{reason} while writing {path}.", f"{hint} what is already on disk is still valid.")
 
 
-def write_summary(run_dir: Path, summary: Mapping[str, Any] | str, markdown: str) -> Path:
+def write_summary(run_dir: Path, summary: Mapping[str, Any] | str, markdown: str,
+                  markdown_first: bool = False) -> Path:
     """Write `summary.json` and `summary.md` atomically into `run_dir`; returns the Markdown path.
 
     `summary` may be given as its JSON text. JSON first: when the disk fills, the
-    machine-readable record is the one worth having. Raises `ResultsWriteError`.
+    machine-readable record is the one worth having. `markdown_first` for a run's first
+    summary, where there is no older record to keep, so that its JSON is the last thing
+    written. Raises `ResultsWriteError`.
     """
     run_dir = Path(run_dir)
     json_text = summary if isinstance(summary, str) else to_json(summary)
-    for name, text in ((SUMMARY_JSON, json_text), (SUMMARY_MD, markdown)):
+    files = ((SUMMARY_JSON, json_text), (SUMMARY_MD, markdown))
+    for name, text in reversed(files) if markdown_first else files:
         try:
             atomic_write_text(run_dir / name, text)
         except OSError as exc:

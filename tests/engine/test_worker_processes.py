@@ -191,3 +191,17 @@ def test_a_warming_spare_gives_way_to_the_app_and_takes_a_workers_priority_once_
         if process is not None:
             process.terminate()  # a spare without a task just exits
             process.wait(timeout=30)
+
+
+def test_a_runs_first_summary_writes_its_json_last_just_before_the_worker_gets_its_task(tmp_path, monkeypatch):
+    # what an app killed at `s` leaves: once summary.json is there, only the spec is left to hand over
+    import fmnist_tui.engine.summaries as summaries
+    from fmnist_tui.engine.launcher import RunSpec, write_first_summary
+
+    written: list[str] = []
+    atomic_write = summaries.atomic_write_text
+    monkeypatch.setattr(summaries, "atomic_write_text", lambda path, text: (written.append(Path(path).name),
+                                                                             atomic_write(path, text)))
+    write_first_summary(RunSpec("train", {}, tmp_path, "r1", tmp_path), pid=os.getpid())
+    assert written == ["summary.md", "summary.json"]
+    assert json.loads((tmp_path / "summary.json").read_text())["status"] == "running"
