@@ -24,6 +24,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from .screens.too_small import fit_to_terminal
+from .start_up_collector import end_start_up_collector_pause
 
 _START = time.perf_counter()
 # What the calculus screens validate their forms with (SymPy, never TensorFlow).
@@ -165,17 +166,20 @@ class FmnistApp(App[None]):
         """
         premount = self.settings.premount_screens
         start_premount = premount
-        for target in TASK_SCREENS.values():
-            module_name = target.split(":")[0]
-            if find_spec(f"{__package__}.screens.{module_name}") is not None:
-                import_module(f"{__package__}.screens.{module_name}")
-                if start_premount and module_name != "home":
-                    start_premount = False
-                    self.call_from_thread(self.call_later, self._premount_next_screen)
-        if premount:
-            self._premounts_over.wait(PREMOUNT_WAIT_SECONDS)
-        for module_name in FORM_CHECK_MODULES:
-            import_module(module_name)
+        try:
+            for target in TASK_SCREENS.values():
+                module_name = target.split(":")[0]
+                if find_spec(f"{__package__}.screens.{module_name}") is not None:
+                    import_module(f"{__package__}.screens.{module_name}")
+                    if start_premount and module_name != "home":
+                        start_premount = False
+                        self.call_from_thread(self.call_later, self._premount_next_screen)
+            if premount:
+                self._premounts_over.wait(PREMOUNT_WAIT_SECONDS)
+            for module_name in FORM_CHECK_MODULES:
+                import_module(module_name)
+        finally:
+            end_start_up_collector_pause()
 
     def switch_mode(self, mode: str):
         # Textual holds back painting for 50 ms on every switch (delay_update) in case the new

@@ -286,6 +286,9 @@ def where_set(field: str, sections: list[str], resolved) -> str:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from .start_up_collector import pause_collector_for_start_up
+
+    pause_collector_for_start_up()  # until the screens are built (see start_up_collector.py)
     from rich.console import Console
 
     from fmnist_tui.engine._tf import quieten_tensorflow_logs

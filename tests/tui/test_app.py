@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from fmnist_tui.tui.screens.classifier import ClassifierScreen
 from fmnist_tui.tui.screens.confirm import QuitModal
 from fmnist_tui.tui.screens.help import HelpModal
 from fmnist_tui.tui.screens.home import HomeScreen
+from fmnist_tui.tui.start_up_collector import end_start_up_collector_pause, pause_collector_for_start_up
 from fmnist_tui.tui.widgets.form import FormField
 
 from pilot_helpers import SIZE, open_screen, set_field, toasts, wait_until
@@ -212,3 +214,27 @@ async def test_task_screens_are_mounted_unseen_after_start_and_keys_still_work(t
         await pilot.pause()
         assert isinstance(app.screen, ClassifierScreen)
         assert len(app.screen.query_one("#epoch-table").columns) == 7  # mounted once, not twice
+
+
+async def test_start_up_pauses_the_collector_until_the_screens_are_built_then_freezes_them(tmp_path):
+    # as `fmnist-tui` does before importing Textual: full collections walking start-up's
+    # million objects held keys for 100–260 ms each
+    pause_collector_for_start_up()
+    app = make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", describe_environment=False,
+                   premount_screens=True)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert not gc.isenabled()  # still building screens unseen
+            assert await wait_until(pilot, gc.isenabled, 60)
+            assert not app.unopened_modes()  # every screen was built first
+            assert gc.get_freeze_count() > 10_000  # and set aside with the rest of start-up
+            assert isinstance(app.screen, HomeScreen)
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_an_app_whose_start_up_did_not_pause_the_collector_freezes_nothing():
+    frozen = gc.get_freeze_count()
+    end_start_up_collector_pause()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
