@@ -203,20 +203,6 @@ async def test_a_tensorflow_that_does_not_load_is_reported(tmp_path, monkeypatch
 
 
 async def test_task_screens_are_mounted_unseen_after_start_and_keys_still_work(tmp_path):
-    app = make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", describe_environment=False,
-                   premount_screens=True)
-    async with app.run_test(size=SIZE) as pilot:
-        assert await wait_until(pilot, lambda: not app.unopened_modes(), 30)
-        await pilot.pause()
-        assert isinstance(app.screen, HomeScreen)  # the user never saw them go by
-        assert app.focused is not None and app.focused.id == "task-list"
-        await pilot.press("1")
-        await pilot.pause()
-        assert isinstance(app.screen, ClassifierScreen)
-        assert len(app.screen.query_one("#epoch-table").columns) == 7  # mounted once, not twice
-
-
-async def test_start_up_pauses_the_collector_until_the_screens_are_built_then_freezes_them(tmp_path):
     # as `fmnist-tui` does before importing Textual: full collections walking start-up's
     # million objects held keys for 100–260 ms each
     pause_collector_for_start_up()
@@ -226,9 +212,15 @@ async def test_start_up_pauses_the_collector_until_the_screens_are_built_then_fr
         async with app.run_test(size=SIZE) as pilot:
             assert not gc.isenabled()  # still building screens unseen
             assert await wait_until(pilot, gc.isenabled, 60)
-            assert not app.unopened_modes()  # every screen was built first
+            assert not app.unopened_modes()  # every screen was built before the collector came back
             assert gc.get_freeze_count() > 10_000  # and set aside with the rest of start-up
-            assert isinstance(app.screen, HomeScreen)
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)  # the user never saw them go by
+            assert app.focused is not None and app.focused.id == "task-list"
+            await pilot.press("1")
+            await pilot.pause()
+            assert isinstance(app.screen, ClassifierScreen)
+            assert len(app.screen.query_one("#epoch-table").columns) == 7  # mounted once, not twice
     finally:
         gc.unfreeze()
         gc.enable()
