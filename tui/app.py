@@ -162,7 +162,9 @@ class FmnistApp(App[None]):
 
         Premounting starts as soon as the first task screen (the Classifier) can be built;
         SymPy waits until it is over: sharing the GIL, each took twice as long, and so did
-        every key pressed meanwhile.
+        every key pressed meanwhile. Start-up then ends here, whatever happened: the garbage
+        collector that `fmnist-tui` paused comes back, without what start-up made
+        (see start_up_collector.py).
         """
         premount = self.settings.premount_screens
         start_premount = premount
