@@ -9,6 +9,7 @@ unseen one by one, so that no key waits for a screen's first composition.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -175,7 +176,8 @@ class FmnistApp(App[None]):
                     import_module(f"{__package__}.screens.{module_name}")
                     if start_premount and module_name != "home":
                         start_premount = False
-                        self.call_from_thread(self.call_later, self._premount_next_screen)
+                        self.call_from_thread(self.run_worker, self._premount_screens, name="premount",
+                                              group="premount", exit_on_error=False)
             if premount:
                 self._premounts_over.wait(PREMOUNT_WAIT_SECONDS)
             for module_name in FORM_CHECK_MODULES:
@@ -211,27 +213,37 @@ class FmnistApp(App[None]):
         opened = self.opened_stacks()
         return [mode for mode in self.MODES if mode not in opened]
 
-    async def _premount_next_screen(self) -> None:
-        """Mount one task screen that was never opened, unseen, then come back for the next.
+    async def _premount_screens(self) -> None:
+        """Mount every task screen that was never opened, unseen, one after another.
 
-        A screen's first mount costs 0.1–0.8 s of CPU (composing and styling ~40–140 widgets),
-        which the first key to open it would otherwise wait for. One screen per turn, and
-        only once the user has not typed or clicked for `PREMOUNT_AFTER_INPUT`, so a key
-        rarely meets one; nothing is painted meanwhile.
+        A screen's first mount, layout and paint cost 0.2–0.6 s of CPU (composing, styling,
+        arranging and rendering ~40–140 widgets), which the first key to open it would
+        otherwise wait for. This runs as a task of its own, never as one of the app's
+        messages, and never makes a screen current: a key pressed meanwhile waits only for
+        the step under way, and goes where the user meant. Each step starts only once the
+        user has not typed or clicked for `PREMOUNT_AFTER_INPUT`.
         """
-        unopened = self.unopened_modes()
-        if not unopened:
+        try:
+            while unopened := self.unopened_modes():
+                await self._until_input_is_quiet()
+                mode = unopened[0]
+                await self._init_mode(mode)  # Textual's own set-up of a mode, without showing it
+                screen = self.get_screen_stack(mode)[-1]
+                # The first arrangement and the first rendering of every widget are the slow
+                # part of a first showing: both done here, unseen, unless it was opened meanwhile.
+                for step in (lambda: screen._refresh_layout(self.size), screen._compositor.render_full_update):
+                    await self._until_input_is_quiet()
+                    if screen is self.screen:
+                        break
+                    step()
+                await asyncio.sleep(PREMOUNT_PAUSE)
+        finally:
             self._premounts_over.set()
-            return
-        quiet = time.monotonic() - self._last_input
-        if len(self.screen_stack) > 1 or quiet < PREMOUNT_AFTER_INPUT:  # a modal is open, or the user is typing
-            self.set_timer(max(PREMOUNT_PAUSE, PREMOUNT_AFTER_INPUT - quiet), self._premount_next_screen)
-            return
-        shown = self.current_mode
-        with self.batch_update():
-            await self.switch_mode(unopened[0])
-            await self.switch_mode(shown)
-        self.set_timer(PREMOUNT_PAUSE, self._premount_next_screen)
+
+    async def _until_input_is_quiet(self) -> None:
+        await asyncio.sleep(0)  # a key that has just come is answered first
+        while (quiet := time.monotonic() - self._last_input) < PREMOUNT_AFTER_INPUT:
+            await asyncio.sleep(PREMOUNT_AFTER_INPUT - quiet)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):

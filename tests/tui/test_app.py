@@ -208,6 +208,14 @@ async def test_task_screens_are_mounted_unseen_after_start_and_keys_still_work(t
     pause_collector_for_start_up()
     app = make_app(runs_dir=tmp_path / "runs", logs_dir=tmp_path / "logs", describe_environment=False,
                    premount_screens=True)
+    switched_to: list[str] = []
+    switch_mode = app.switch_mode
+
+    def recorded_switch(mode: str):
+        switched_to.append(mode)
+        return switch_mode(mode)
+
+    app.switch_mode = recorded_switch
     try:
         async with app.run_test(size=SIZE) as pilot:
             assert not gc.isenabled()  # still building screens unseen
@@ -221,6 +229,9 @@ async def test_task_screens_are_mounted_unseen_after_start_and_keys_still_work(t
             await pilot.pause()
             assert isinstance(app.screen, ClassifierScreen)
             assert len(app.screen.query_one("#epoch-table").columns) == 7  # mounted once, not twice
+            # built beside the screen shown, never by showing them: a key pressed meanwhile
+            # would have gone to a screen the user did not choose
+            assert switched_to == ["classifier"]
     finally:
         gc.unfreeze()
         gc.enable()
