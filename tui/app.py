@@ -188,11 +188,18 @@ class FmnistApp(App[None]):
     def switch_mode(self, mode: str):
         # Textual holds back painting for 50 ms on every switch (delay_update) in case the new
         # screen is still being built or restyled; one built and styled before is ready at once.
+        # It also paints such a screen whole at once, rather than in two passes (see
+        # WorkbenchScreen.shown_whole).
         stack = self.opened_stacks().get(mode)
-        self._screen_ready = bool(stack) and getattr(stack[-1], "ready_to_show", False)
+        screen = stack[-1] if stack else None
+        self._screen_ready = screen is not None and getattr(screen, "ready_to_show", False)
+        if self._screen_ready:
+            screen.paint_whole_when_shown()
         try:
             return super().switch_mode(mode)
         finally:
+            if self._screen_ready:
+                screen.shown_whole()
             self._screen_ready = False
 
     def delay_update(self, delay: float = 0.05) -> None:

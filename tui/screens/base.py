@@ -35,6 +35,7 @@ class WorkbenchScreen(Screen[ResultType]):
         # A new screen is styled as it mounts, for the app as it is now: its first showing
         # needs no restyle either (that was a third of a first visit's cost).
         self._suspended_with: Hashable = _style_inputs(app)
+        self._painted_whole_on_switch = False
 
     def _on_screen_suspend(self) -> None:
         self._suspended_with = _style_inputs(self.app)
@@ -53,3 +54,27 @@ class WorkbenchScreen(Screen[ResultType]):
         if event.refresh_styles and self.styles_current:
             event.prevent_default()  # Screen's own handler would restyle every widget
             super()._on_screen_resume(events.ScreenResume(refresh_styles=False))
+            if self._painted_whole_on_switch:
+                # Screen's handler asks for a full repaint, which the switch just made
+                self._repaint_required = False
+        self._painted_whole_on_switch = False
+
+    def paint_whole_when_shown(self) -> None:
+        """Make the coming switch's own paint a full one (see `shown_whole`)."""
+        self._compositor._dirty_regions.add(self.app.size.region)
+
+    def shown_whole(self) -> bool:
+        """After a switch: was this screen laid out and painted whole by it?
+
+        Textual's switch lays the screen out and paints only what moved; the ScreenResume
+        that follows lays it out again (for updates made while hidden) and repaints it all:
+        twice the CPU and twice the terminal output for one key. With `paint_whole_when_shown`
+        the switch's own paint is complete, and the second pass is dropped. Where the switch
+        did not paint (the screen was still being built), Textual's way is kept.
+        """
+        region = self.app.size.region
+        painted = self.is_current and region not in self._compositor._dirty_regions
+        self._painted_whole_on_switch = painted
+        if painted:
+            self._layout_required = False  # the switch's layout was of the whole screen
+        return painted
