@@ -39,7 +39,7 @@ class ModelProgress(Vertical):
     def epoch_started(self, epoch: int, epochs: int, steps: int) -> None:
         self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=epoch - 1)
         self.query_one(".batch-bar", ProgressBar).update(total=steps, progress=0)
-        self.query_one(".progress-metrics", Static).update(f"epoch {epoch}/{epochs}")
+        self.query_one(".progress-metrics", Static).update(f"epoch {epoch}/{epochs}", layout=False)
 
     def batch_progress(self, epoch: int, epochs: int, step: int, logs: dict, eta: float | None) -> None:
         self.query_one(".batch-bar", ProgressBar).update(progress=step)
@@ -47,16 +47,16 @@ class ModelProgress(Vertical):
         metrics = f"epoch {epoch}/{epochs}"
         if loss is not None and accuracy is not None:
             metrics += f"  loss {loss:.4f}  acc {accuracy:.4f}"
-        # Their sizes are fixed in CSS: a layout pass of the whole screen, four times a
-        # second, was most of what the app cost a training beside it.
+        # Their sizes are fixed in CSS (so here and below, no layout): a layout pass of the
+        # whole screen at every redraw was most of what the app cost a training beside it.
         self.query_one(".progress-metrics", Static).update(metrics, layout=False)
         self.query_one(f"#eta-{self.model}", Label).update(format_eta(eta), layout=False)
 
     def epoch_ended(self, epoch: int, epochs: int, logs: dict) -> None:
         self.query_one(".epoch-bar", ProgressBar).update(total=epochs, progress=epoch)
         self.query_one(".progress-metrics", Static).update(
-            f"epoch {epoch}/{epochs}  test acc {logs['test_accuracy']:.4f}  ({logs['seconds']:.1f} s)"
+            f"epoch {epoch}/{epochs}  test acc {logs['test_accuracy']:.4f}  ({logs['seconds']:.1f} s)", layout=False
         )
 
     def finished(self, status: str) -> None:
-        self.query_one(f"#eta-{self.model}", Label).update(status)
+        self.query_one(f"#eta-{self.model}", Label).update(status, layout=False)
