@@ -189,7 +189,7 @@ class FmnistApp(App[None]):
         # Textual holds back painting for 50 ms on every switch (delay_update) in case the new
         # screen is still being built or restyled; one built and styled before is ready at once.
         # It also paints such a screen whole at once, rather than in two passes (see
-        # WorkbenchScreen.shown_whole).
+        # WorkbenchScreen.switched_to).
         stack = self.opened_stacks().get(mode)
         screen = stack[-1] if stack else None
         self._screen_ready = screen is not None and getattr(screen, "ready_to_show", False)
@@ -199,7 +199,7 @@ class FmnistApp(App[None]):
             return super().switch_mode(mode)
         finally:
             if self._screen_ready:
-                screen.shown_whole()
+                screen.switched_to()
             self._screen_ready = False
 
     def delay_update(self, delay: float = 0.05) -> None:

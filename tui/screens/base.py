@@ -60,11 +60,11 @@ class WorkbenchScreen(Screen[ResultType]):
         self._painted_whole_on_switch = False
 
     def paint_whole_when_shown(self) -> None:
-        """Make the coming switch's own paint a full one (see `shown_whole`)."""
+        """Make the coming switch's own paint a full one (see `switched_to`)."""
         self._compositor._dirty_regions.add(self.app.size.region)
 
-    def shown_whole(self) -> bool:
-        """After a switch: was this screen laid out and painted whole by it?
+    def switched_to(self) -> None:
+        """After a switch: if it laid this screen out and painted it whole, skip the rest.
 
         Textual's switch lays the screen out and paints only what moved; the ScreenResume
         that follows lays it out again (for updates made while hidden) and repaints it all:
@@ -73,8 +73,6 @@ class WorkbenchScreen(Screen[ResultType]):
         did not paint (the screen was still being built), Textual's way is kept.
         """
         region = self.app.size.region
-        painted = self.is_current and region not in self._compositor._dirty_regions
-        self._painted_whole_on_switch = painted
-        if painted:
+        self._painted_whole_on_switch = self.is_current and region not in self._compositor._dirty_regions
+        if self._painted_whole_on_switch:
             self._layout_required = False  # the switch's layout was of the whole screen
-        return painted
